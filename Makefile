@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format migrate seed lock bench clean
+
+help:
+	@echo "make run     install, migrate, seed the demo store, start web + worker + beat on http://127.0.0.1:8000"
+	@echo "make test    the whole suite (Postgres/Redis when DATABASE_URL/REDIS_URL are set)"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lock    re-pin requirements*.txt from pyproject.toml"
+	@echo "make bench   the benchmarks in bench/ (needs DATABASE_URL on Postgres)"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Reinstall only when the lock file changes.
+$(VENV)/.installed: requirements-dev.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py seed_demo --links-only
+	@echo "Starting web, worker and beat (Ctrl-C stops them all)..."
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-prefix start 2>&1 || true
+
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1 --settings=postpurchase.settings.test
+	@# pytest exits 5 when it collected no test: that is a failure here, not a pass.
+	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements-dev.txt
+
+bench: install
+	$(BIN)/python bench/import_orders.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

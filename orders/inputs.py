@@ -1,0 +1,86 @@
+"""Plain data that every ingest path (API, Shopify, CSV/JSON lines) hands to the services."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import phonenumbers
+
+from postpurchase.money import ZERO
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def normalize_phone(raw: str, *, region: str = "") -> str:
+    """E.164 form of a phone number, e.g. "+14155550123"; "" for blank input.
+
+    `region` (ISO country of the shipping address) lets national numbers like "030 1234567"
+    be understood. Raises ValueError for something that is not a possible phone number.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{raw!r} is not a phone number; use international format, e.g. +14155550123") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"{raw!r} is not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_address(raw: dict | None) -> dict:
+    raw = raw or {}
+    return {key: str(raw.get(key) or "").strip() for key in ADDRESS_FIELDS if raw.get(key)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineItemInput:
+    title: str
+    quantity: int
+    unit_price: Decimal
+    sku: str = ""
+    external_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderInput:
+    number: str
+    email: str
+    currency: str
+    line_items: list[LineItemInput]
+    external_id: str = ""
+    placed_at: datetime | None = None
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    customer_external_id: str = ""
+    birthday: date | None = None
+    locale: str = ""
+    shipping_address: dict = field(default_factory=dict)
+    billing_address: dict = field(default_factory=dict)
+    shipping_total: Decimal = ZERO
+    tax_total: Decimal = ZERO
+    discount_total: Decimal = ZERO
+    total: Decimal | None = None  # None: subtotal + shipping + tax - discount
+    cancelled_at: datetime | None = None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((item.unit_price * item.quantity for item in self.line_items), ZERO)
+
+    @property
+    def grand_total(self) -> Decimal:
+        if self.total is not None:
+            return self.total
+        return self.subtotal + self.shipping_total + self.tax_total - self.discount_total
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShipmentItemInput:
+    """Which line item, by our id, the merchant's SKU or the platform's line id."""
+
+    quantity: int
+    line_item_id: int | None = None
+    sku: str = ""
+    external_id: str = ""

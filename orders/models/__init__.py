@@ -1,0 +1,35 @@
+from .customers import Customer, Product, normalize_email
+from .events import DomainEvent
+from .orders import ORDER_RANK, LineItem, Order, OrderSource, OrderStatus
+from .shipments import (
+    SHIPMENT_RANK,
+    Shipment,
+    ShipmentItem,
+    ShipmentStatus,
+    TrackingEvent,
+    event_fingerprint,
+)
+from .stores import LOCALES, ApiKey, Store
+from .webhooks import InboundWebhook
+
+__all__ = [
+    "LOCALES",
+    "ORDER_RANK",
+    "SHIPMENT_RANK",
+    "ApiKey",
+    "Customer",
+    "DomainEvent",
+    "InboundWebhook",
+    "LineItem",
+    "Order",
+    "OrderSource",
+    "OrderStatus",
+    "Product",
+    "Shipment",
+    "ShipmentItem",
+    "ShipmentStatus",
+    "Store",
+    "TrackingEvent",
+    "event_fingerprint",
+    "normalize_email",
+]

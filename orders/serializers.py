@@ -1,0 +1,210 @@
+from rest_framework import serializers
+
+from postpurchase.money import currency_validator
+
+from .inputs import (
+    LineItemInput,
+    OrderInput,
+    ShipmentItemInput,
+    clean_address,
+    normalize_phone,
+)
+from .models import (
+    LOCALES,
+    LineItem,
+    Order,
+    Shipment,
+    ShipmentItem,
+    ShipmentStatus,
+    TrackingEvent,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, min_length=2, required=False, allow_blank=True)
+
+
+class CustomerNameSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
+
+
+class LineItemInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=255)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit_price = serializers.DecimalField(**MONEY)
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class OrderInputSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=32)
+    email = serializers.EmailField()
+    currency = serializers.CharField(max_length=3, validators=[currency_validator])
+    line_items = LineItemInputSerializer(many=True, allow_empty=False)
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    placed_at = serializers.DateTimeField(required=False, allow_null=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    customer = CustomerNameSerializer(required=False)
+    locale = serializers.ChoiceField(choices=LOCALES, required=False, allow_blank=True, default="")
+    shipping_address = AddressSerializer(required=False)
+    billing_address = AddressSerializer(required=False)
+    shipping_total = serializers.DecimalField(**MONEY, required=False)
+    tax_total = serializers.DecimalField(**MONEY, required=False)
+    discount_total = serializers.DecimalField(**MONEY, required=False)
+    total = serializers.DecimalField(**MONEY, required=False)
+
+    def validate(self, attrs):
+        country = (attrs.get("shipping_address") or {}).get("country", "")
+        try:
+            attrs["phone"] = normalize_phone(attrs.get("phone", ""), region=country)
+        except ValueError as exc:
+            raise serializers.ValidationError({"phone": [str(exc)]}) from None
+        return attrs
+
+    def to_input(self) -> OrderInput:
+        data = dict(self.validated_data)
+        customer = data.pop("customer", {}) or {}
+        return OrderInput(
+            **{k: v for k, v in data.items() if k not in ("line_items", "shipping_address", "billing_address")},
+            number=data["number"].strip(),
+            line_items=[LineItemInput(**item) for item in data["line_items"]],
+            first_name=customer.get("first_name", ""),
+            last_name=customer.get("last_name", ""),
+            birthday=customer.get("birthday"),
+            shipping_address=clean_address(data.get("shipping_address")),
+            billing_address=clean_address(data.get("billing_address")),
+        )
+
+
+class OrderCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ShipmentItemInputSerializer(serializers.Serializer):
+    line_item_id = serializers.IntegerField(required=False)
+    sku = serializers.CharField(max_length=64, required=False, default="")
+    quantity = serializers.IntegerField(min_value=1)
+
+    def validate(self, attrs):
+        if not attrs.get("line_item_id") and not attrs.get("sku"):
+            raise serializers.ValidationError("Give line_item_id or sku.")
+        return attrs
+
+
+class ShipmentInputSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=64, required=False, default="")
+    tracking_number = serializers.CharField(max_length=100, required=False, default="")
+    tracking_url = serializers.URLField(max_length=500, required=False, default="")
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
+    shipped_at = serializers.DateTimeField(required=False, allow_null=True)
+    estimated_delivery = serializers.DateField(required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=64, required=False, default="")
+    items = ShipmentItemInputSerializer(many=True, required=False, help_text="Omit to ship everything left.")
+
+    def to_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        if "items" in data:
+            data["items"] = [ShipmentItemInput(**item) for item in data["items"]]
+        return data
+
+
+class TrackingEventInputSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    substatus = serializers.CharField(max_length=64, required=False, default="")
+    message = serializers.CharField(max_length=500, required=False, default="")
+    location = serializers.CharField(max_length=200, required=False, default="")
+
+
+class LineItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LineItem
+        fields = ["id", "sku", "title", "quantity", "unit_price", "external_id"]
+
+
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["id", "occurred_at", "status", "substatus", "message", "location"]
+
+
+class ShipmentItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShipmentItem
+        fields = ["line_item_id", "quantity"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    items = ShipmentItemSerializer(many=True)
+    events = TrackingEventSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order_id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "status",
+            "delayed",
+            "estimated_delivery",
+            "shipped_at",
+            "delivered_at",
+            "external_id",
+            "items",
+            "events",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.SerializerMethodField()
+    line_items = LineItemSerializer(many=True)
+    shipments = ShipmentSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "external_id",
+            "status",
+            "source",
+            "email",
+            "phone",
+            "customer",
+            "currency",
+            "subtotal",
+            "shipping_total",
+            "tax_total",
+            "discount_total",
+            "total",
+            "locale",
+            "placed_at",
+            "cancelled_at",
+            "shipping_address",
+            "billing_address",
+            "line_items",
+            "shipments",
+        ]
+
+    def get_customer(self, order) -> dict | None:
+        c = order.customer
+        if c is None:
+            return None
+        return {
+            "id": c.pk,
+            "email": c.email,
+            "first_name": c.first_name,
+            "last_name": c.last_name,
+        }

@@ -1,0 +1,18 @@
+"""Every write to orders, customers, shipments and tracking events that matters."""
+
+from .customers import customer_upsert, products_for_skus
+from .orders import order_cancel, order_status_sync, order_upsert
+from .shipments import shipment_upsert, tracking_event_add
+from .webhooks import webhook_process, webhook_receive
+
+__all__ = [
+    "customer_upsert",
+    "order_cancel",
+    "order_status_sync",
+    "order_upsert",
+    "products_for_skus",
+    "shipment_upsert",
+    "tracking_event_add",
+    "webhook_process",
+    "webhook_receive",
+]

@@ -1,0 +1,263 @@
+"""Orders: create or update from any ingest path, cancel, and derive status from shipments.
+
+Services run in a transaction of their own or join the caller's (a webhook being processed
+marks itself done in the same transaction as its effect). Order rows are locked before
+shipment rows, everywhere, so two writers never wait on each other in opposite order.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders import events
+from orders.inputs import OrderInput
+from orders.models import (
+    ORDER_RANK,
+    LineItem,
+    Order,
+    OrderSource,
+    OrderStatus,
+    ShipmentItem,
+    ShipmentStatus,
+    Store,
+    normalize_email,
+)
+from postpurchase.exceptions import DomainError, InvalidTransition
+
+from .customers import customer_upsert, products_for_skus
+
+# Fields an update from the platform may change on an existing order.
+_UPDATABLE = (
+    "email",
+    "phone",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "tax_total",
+    "discount_total",
+    "total",
+    "shipping_address",
+    "billing_address",
+    "locale",
+)
+
+
+def _order_values(data: OrderInput) -> dict:
+    return {
+        "email": normalize_email(data.email),
+        "phone": data.phone,
+        "currency": data.currency,
+        "subtotal": data.subtotal,
+        "shipping_total": data.shipping_total,
+        "tax_total": data.tax_total,
+        "discount_total": data.discount_total,
+        "total": data.grand_total,
+        "shipping_address": data.shipping_address,
+        "billing_address": data.billing_address,
+        "locale": data.locale,
+    }
+
+
+def _find_existing(store: Store, data: OrderInput) -> Order | None:
+    """The order this input describes: by platform id first, then by number.
+
+    An order first sent without an external id adopts the one a later update carries.
+    """
+    orders = Order.objects.select_for_update().filter(store=store)
+    if data.external_id:
+        found = orders.filter(external_id=data.external_id).first()
+        if found:
+            return found
+    found = orders.filter(number=data.number).first()
+    if found and data.external_id and found.external_id not in ("", data.external_id):
+        raise DomainError(
+            f"Order number {data.number} already belongs to another order.",
+            extra={"number": data.number, "external_id": found.external_id},
+        )
+    return found
+
+
+def _line_items_create(order: Order, data: OrderInput) -> None:
+    products = products_for_skus(store=order.store, items=data.line_items)
+    LineItem.objects.bulk_create(
+        LineItem(
+            order=order,
+            product=products.get(item.sku),
+            sku=item.sku,
+            title=item.title,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            external_id=item.external_id,
+        )
+        for item in data.line_items
+    )
+
+
+def _line_items_differ(order: Order, data: OrderInput) -> bool:
+    def key(item):
+        return (item.sku, item.title, item.quantity, item.unit_price)
+
+    return sorted(map(key, order.line_items.all())) != sorted(map(key, data.line_items))
+
+
+@transaction.atomic
+def order_upsert(*, store: Store, data: OrderInput, source: str, actor: str = "") -> tuple[Order, bool]:
+    """Create the order, or update the one already known: the same order twice is one order.
+
+    Returns (order, created). A new order records `order.placed`; a changed one
+    `order.updated` with the changed fields; an unchanged one records nothing.
+    """
+    existing = _find_existing(store, data)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return _order_create(store=store, data=data, source=source, actor=actor), True
+        except IntegrityError:
+            # A concurrent request created it between our lookup and insert.
+            existing = _find_existing(store, data)
+            if existing is None:
+                raise
+    return _order_update(existing, data=data, actor=actor), False
+
+
+def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) -> Order:
+    customer = customer_upsert(
+        store=store,
+        email=data.email,
+        phone=data.phone,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        locale=data.locale,
+        external_id=data.customer_external_id,
+        birthday=data.birthday,
+    )
+    order = Order.objects.create(
+        store=store,
+        number=data.number,
+        external_id=data.external_id,
+        customer=customer,
+        placed_at=data.placed_at or timezone.now(),
+        source=source,
+        **_order_values(data),
+    )
+    _line_items_create(order, data)
+    events.event_record(
+        kind=events.ORDER_IMPORTED if source == OrderSource.IMPORT else events.ORDER_PLACED,
+        store=store,
+        order=order,
+        data={
+            "number": order.number,
+            "total": str(order.total),
+            "currency": order.currency,
+            "source": source,
+        },
+        actor=actor,
+    )
+    if data.cancelled_at:
+        order_cancel(
+            order=order,
+            reason="cancelled on the platform",
+            actor=actor,
+            at=data.cancelled_at,
+        )
+        order.refresh_from_db()
+    return order
+
+
+def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
+    values = _order_values(data)
+    changed = [name for name in _UPDATABLE if getattr(order, name) != values[name]]
+    for name in changed:
+        setattr(order, name, values[name])
+    if data.external_id and not order.external_id:
+        order.external_id = data.external_id
+        changed.append("external_id")
+    # Items already in a shipment stay as they are: shipments point at them.
+    if not order.shipments.exists() and _line_items_differ(order, data):
+        order.line_items.all().delete()
+        _line_items_create(order, data)
+        changed.append("line_items")
+    if changed:
+        order.save(update_fields=[name for name in changed if name != "line_items"] + ["updated_at"])
+        events.event_record(
+            kind=events.ORDER_UPDATED,
+            store=order.store,
+            order=order,
+            data={"changed": changed},
+            actor=actor,
+        )
+    if data.cancelled_at and order.status != OrderStatus.CANCELLED:
+        order_cancel(
+            order=order,
+            reason="cancelled on the platform",
+            actor=actor,
+            at=data.cancelled_at,
+        )
+        order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, reason: str = "", actor: str = "", at: datetime | None = None) -> Order:
+    """Cancel an order that has not shipped. Cancelling twice is a no-op."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status == OrderStatus.CANCELLED:
+        return order
+    if order.shipments.exists() or not order.can_move_to(OrderStatus.CANCELLED):
+        raise InvalidTransition(order.status, OrderStatus.CANCELLED, "items have already shipped")
+    previous = order.status
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = at or timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    events.event_record(
+        kind=events.ORDER_CANCELLED,
+        store=order.store,
+        order=order,
+        data={"reason": reason, "from": previous},
+        actor=actor,
+    )
+    return order
+
+
+def shipped_quantities(order: Order) -> dict[int, int]:
+    shipped: dict[int, int] = defaultdict(int)
+    for line_item_id, quantity in ShipmentItem.objects.filter(shipment__order=order).values_list(
+        "line_item_id", "quantity"
+    ):
+        shipped[line_item_id] += quantity
+    return shipped
+
+
+# Where an order stands when its least advanced shipment is in this status.
+_ORDER_STAGE = {
+    ShipmentStatus.OUT_FOR_DELIVERY: OrderStatus.OUT_FOR_DELIVERY,
+    ShipmentStatus.ATTEMPT_FAIL: OrderStatus.OUT_FOR_DELIVERY,
+    ShipmentStatus.AVAILABLE_FOR_PICKUP: OrderStatus.OUT_FOR_DELIVERY,
+    ShipmentStatus.DELIVERED: OrderStatus.DELIVERED,
+}
+
+
+def order_status_sync(order: Order, *, actor: str) -> None:
+    """Move the order forward to where its shipments say it is; never back."""
+    shipments = list(order.shipments.all())
+    if not shipments:
+        return
+    shipped = shipped_quantities(order)
+    if any(shipped[li.pk] < li.quantity for li in order.line_items.all()):
+        target = OrderStatus.PARTIALLY_SHIPPED
+    else:
+        stages = [_ORDER_STAGE.get(s.status, OrderStatus.SHIPPED) for s in shipments]
+        target = min(stages, key=ORDER_RANK.__getitem__)
+    if order.can_move_to(target):
+        previous = order.status
+        order.status = target
+        order.save(update_fields=["status", "updated_at"])
+        events.event_record(
+            kind=events.ORDER_STATUS_CHANGED,
+            store=order.store,
+            order=order,
+            data={"from": previous, "to": target},
+            actor=actor,
+        )

@@ -1,0 +1,202 @@
+"""Shipments and their carrier checkpoints. The order row is locked before the shipment's."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import events
+from orders.inputs import ShipmentItemInput
+from orders.models import (
+    LineItem,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentItem,
+    ShipmentStatus,
+    TrackingEvent,
+    event_fingerprint,
+)
+from postpurchase.exceptions import DomainError
+
+from .orders import order_status_sync, shipped_quantities
+
+
+def _resolve_items(order: Order, items: list[ShipmentItemInput] | None) -> list[tuple[LineItem, int]]:
+    """Which line items and how many go in a new shipment; all that remains when not said."""
+    line_items = list(order.line_items.all())
+    shipped = shipped_quantities(order)
+    remaining = {li.pk: li.quantity - shipped[li.pk] for li in line_items}
+    if items is None:
+        return [(li, remaining[li.pk]) for li in line_items if remaining[li.pk] > 0]
+
+    by_id = {li.pk: li for li in line_items}
+    by_sku = {li.sku: li for li in line_items if li.sku}
+    by_external = {li.external_id: li for li in line_items if li.external_id}
+    chosen: list[tuple[LineItem, int]] = []
+    for item in items:
+        li = by_id.get(item.line_item_id) or by_external.get(item.external_id) or by_sku.get(item.sku)
+        if li is None:
+            ref = item.line_item_id or item.external_id or item.sku
+            raise DomainError(f"Order {order.number} has no line item {ref}.", extra={"item": ref})
+        if item.quantity > remaining[li.pk]:
+            raise DomainError(
+                f"Only {remaining[li.pk]} of {li.title} are left to ship.",
+                extra={"item": li.pk, "remaining": remaining[li.pk]},
+            )
+        remaining[li.pk] -= item.quantity
+        chosen.append((li, item.quantity))
+    return chosen
+
+
+@transaction.atomic
+def shipment_upsert(
+    *,
+    order: Order,
+    carrier: str = "",
+    tracking_number: str = "",
+    tracking_url: str = "",
+    items: list[ShipmentItemInput] | None = None,
+    external_id: str = "",
+    status: str = ShipmentStatus.PENDING,
+    shipped_at: datetime | None = None,
+    estimated_delivery=None,
+    actor: str = "",
+) -> tuple[Shipment, bool]:
+    """Add a shipment to an order, or update the one already known (same platform id, or
+    same carrier and tracking number). Returns (shipment, created).
+    """
+    order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    if order.status == OrderStatus.CANCELLED:
+        raise DomainError(f"Order {order.number} is cancelled; nothing can ship.")
+    existing = None
+    if external_id:
+        existing = order.shipments.select_for_update().filter(external_id=external_id).first()
+    if existing is None and tracking_number:
+        existing = order.shipments.select_for_update().filter(carrier=carrier, tracking_number=tracking_number).first()
+    if existing is not None:
+        _shipment_update(
+            existing,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            tracking_url=tracking_url,
+            estimated_delivery=estimated_delivery,
+            actor=actor,
+        )
+        if status != existing.status and existing.can_move_to(status):
+            _shipment_status_set(existing, status=status, at=timezone.now(), actor=actor)
+            order_status_sync(order, actor=actor)
+        return existing, False
+
+    chosen = _resolve_items(order, items)
+    shipment = Shipment.objects.create(
+        store=order.store,
+        order=order,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        tracking_url=tracking_url,
+        external_id=external_id,
+        status=status,
+        shipped_at=shipped_at or timezone.now(),
+        estimated_delivery=estimated_delivery,
+        delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
+    )
+    ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, line_item=li, quantity=q) for li, q in chosen)
+    events.event_record(
+        kind=events.SHIPMENT_CREATED,
+        store=order.store,
+        order=order,
+        data={
+            "shipment_id": shipment.pk,
+            "carrier": carrier,
+            "tracking_number": tracking_number,
+            "status": status,
+            "items": [{"line_item_id": li.pk, "title": li.title, "quantity": q} for li, q in chosen],
+        },
+        actor=actor,
+    )
+    order_status_sync(order, actor=actor)
+    return shipment, True
+
+
+def _shipment_update(shipment: Shipment, *, actor: str, **fields) -> None:
+    changed = [name for name, value in fields.items() if value and getattr(shipment, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(shipment, name, fields[name])
+    shipment.save(update_fields=[*changed, "updated_at"])
+    events.event_record(
+        kind=events.SHIPMENT_UPDATED,
+        store=shipment.store,
+        order=shipment.order,
+        data={
+            "shipment_id": shipment.pk,
+            "changed": {name: str(fields[name]) for name in changed},
+        },
+        actor=actor,
+    )
+
+
+def _shipment_status_set(shipment: Shipment, *, status: str, at: datetime, actor: str) -> None:
+    previous = shipment.status
+    shipment.status = status
+    fields = ["status", "updated_at"]
+    if status == ShipmentStatus.DELIVERED:
+        shipment.delivered_at = at
+        fields.append("delivered_at")
+    shipment.save(update_fields=fields)
+    events.event_record(
+        kind=events.SHIPMENT_STATUS_CHANGED,
+        store=shipment.store,
+        order=shipment.order,
+        data={
+            "shipment_id": shipment.pk,
+            "from": previous,
+            "to": status,
+            "at": at.isoformat(),
+        },
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def tracking_event_add(
+    *,
+    shipment: Shipment,
+    occurred_at: datetime,
+    status: str,
+    substatus: str = "",
+    message: str = "",
+    location: str = "",
+    actor: str = "",
+) -> tuple[TrackingEvent, bool]:
+    """Store a carrier checkpoint once, and move the shipment (and order) forward if it says so.
+
+    Checkpoints arrive late, twice and out of order: a replay is ignored, and an older one
+    is kept for the timeline but never moves the status back.
+    """
+    order = Order.objects.select_for_update().select_related("store").get(pk=shipment.order_id)
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    event, created = TrackingEvent.objects.get_or_create(
+        shipment=shipment,
+        fingerprint=event_fingerprint(occurred_at, status, message),
+        defaults={
+            "occurred_at": occurred_at,
+            "status": status,
+            "substatus": substatus,
+            "message": message[:500],
+            "location": location[:200],
+        },
+    )
+    if not created:
+        return event, False
+    latest = shipment.last_event_at is None or occurred_at >= shipment.last_event_at
+    if latest:
+        shipment.last_event_at = occurred_at
+        shipment.save(update_fields=["last_event_at", "updated_at"])
+    if shipment.can_move_to(status, latest=latest):
+        shipment.order = order
+        _shipment_status_set(shipment, status=status, at=occurred_at, actor=actor)
+        order_status_sync(order, actor=actor)
+    return event, True

@@ -1,0 +1,38 @@
+"""Money is Decimal with two places, rounded half-up, never float."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 currency code, e.g. EUR.")
+
+
+def to_money(value: object) -> Decimal:
+    """Parse an amount from an API, a CSV cell or a provider payload ("12.5", 12, "1,299.00").
+
+    Floats go through str() so 0.1 stays 0.10, not 0.1000000000000000055.
+    """
+    if value is None or value == "":
+        return ZERO
+    if isinstance(value, float):
+        value = repr(value)
+    text = str(value).strip().replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class MoneyField(models.DecimalField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("default", ZERO)
+        super().__init__(*args, **kwargs)

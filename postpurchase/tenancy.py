@@ -1,0 +1,76 @@
+"""Tenancy helpers: every merchant-facing read is scoped to the stores a user belongs to.
+
+The Store model lives in `orders`; the kernel only relies on its contract: a user's stores
+are `user.stores` (Store.staff's related name), and scoped models reach a store through a
+lookup path such as "store" or "order__store".
+"""
+
+from django.contrib import admin
+from django.db import models
+
+
+def user_store_ids(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_store_ids", None)
+    if cached is None:
+        cached = list(user.stores.values_list("pk", flat=True))
+        user._store_ids = cached
+    return cached
+
+
+class StoreScopedQuerySet(models.QuerySet):
+    store_path = "store"
+
+    def for_store(self, store) -> "StoreScopedQuerySet":
+        return self.filter(**{self.store_path: store})
+
+    def for_user(self, user) -> "StoreScopedQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(**{f"{self.store_path}__in": user_store_ids(user)})
+
+
+def _reaches_store(model) -> str | None:
+    """The lookup from `model` to its store, if it has one within two hops."""
+    if model._meta.label_lower == "orders.store":
+        return "pk"
+    names = {f.name: f for f in model._meta.get_fields()}
+    if "store" in names:
+        return "store"
+    for hop in ("order", "shipment", "customer"):
+        field = names.get(hop)
+        if (
+            field is not None
+            and field.is_relation
+            and "store" in {f.name for f in field.related_model._meta.get_fields()}
+        ):
+            return f"{hop}__store"
+    return None
+
+
+class _ScopedChoices:
+    """Foreign-key pickers offer only the user's stores' rows."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        path = _reaches_store(db_field.related_model)
+        if path and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                **{f"{path}__in": user_store_ids(request.user)}
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StoreScopedAdmin(_ScopedChoices, admin.ModelAdmin):
+    """A staff user sees and picks only the objects of their own stores; a superuser sees all."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        path = _reaches_store(self.model)
+        return qs.filter(**{f"{path}__in": user_store_ids(request.user)})
+
+
+class StoreScopedInline(_ScopedChoices, admin.TabularInline):
+    extra = 0
