@@ -34,3 +34,26 @@ def event_record(
     )
     publish(event)
     return event
+
+
+def _shipment_label(data: dict) -> str:
+    return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
+
+
+# How the timeline tells each kind of event to a merchant. Kinds from other apps that are
+# not listed here are shown by their name.
+_DESCRIBE = {
+    ORDER_PLACED: lambda d: f"Order placed ({d.get('currency', '')} {d.get('total', '')}, via {d.get('source', '')})",
+    ORDER_IMPORTED: lambda d: f"Order imported ({d.get('currency', '')} {d.get('total', '')})",
+    ORDER_UPDATED: lambda d: "Order updated: " + ", ".join(d.get("changed", [])),
+    ORDER_CANCELLED: lambda d: "Order cancelled" + (f": {d['reason']}" if d.get("reason") else ""),
+    ORDER_STATUS_CHANGED: lambda d: f"Status {d.get('from')} → {d.get('to')}",
+    SHIPMENT_CREATED: lambda d: f"Shipment created: {_shipment_label(d)}",
+    SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
+    SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
+}
+
+
+def describe(event: DomainEvent) -> str:
+    describe_kind = _DESCRIBE.get(event.kind)
+    return describe_kind(event.data) if describe_kind else event.kind

@@ -73,16 +73,18 @@ class OrderInputSerializer(serializers.Serializer):
 
     def to_input(self) -> OrderInput:
         data = dict(self.validated_data)
-        customer = data.pop("customer", {}) or {}
+        customer = data.pop("customer", None) or {}
         return OrderInput(
-            **{k: v for k, v in data.items() if k not in ("line_items", "shipping_address", "billing_address")},
-            number=data["number"].strip(),
-            line_items=[LineItemInput(**item) for item in data["line_items"]],
-            first_name=customer.get("first_name", ""),
-            last_name=customer.get("last_name", ""),
-            birthday=customer.get("birthday"),
-            shipping_address=clean_address(data.get("shipping_address")),
-            billing_address=clean_address(data.get("billing_address")),
+            **data
+            | {
+                "number": data["number"].strip(),
+                "line_items": [LineItemInput(**item) for item in data["line_items"]],
+                "shipping_address": clean_address(data.get("shipping_address")),
+                "billing_address": clean_address(data.get("billing_address")),
+                "first_name": customer.get("first_name", ""),
+                "last_name": customer.get("last_name", ""),
+                "birthday": customer.get("birthday"),
+            }
         )
 
 

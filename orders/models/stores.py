@@ -79,11 +79,19 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
+    def generate(self) -> str:
+        """Give this (unsaved) key a fresh secret and return it; only its hash is kept."""
+        raw = self.PREFIX + secrets.token_urlsafe(32)
+        self.prefix = raw[:10]
+        self.key_hash = _hash_key(raw)
+        return raw
+
     @classmethod
     def issue(cls, *, store: Store, name: str = "default") -> tuple["ApiKey", str]:
         """Create a key and return it with the raw secret, which is never stored."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        key = cls.objects.create(store=store, name=name, prefix=raw[:10], key_hash=_hash_key(raw))
+        key = cls(store=store, name=name)
+        raw = key.generate()
+        key.save()
         return key, raw
 
     def revoke(self) -> None:

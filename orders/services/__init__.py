@@ -1,13 +1,14 @@
 """Every write to orders, customers, shipments and tracking events that matters."""
 
 from .customers import customer_upsert, products_for_skus
-from .orders import order_cancel, order_status_sync, order_upsert
+from .orders import order_cancel, order_status_advance, order_status_sync, order_upsert
 from .shipments import shipment_upsert, tracking_event_add
 from .webhooks import webhook_process, webhook_receive
 
 __all__ = [
     "customer_upsert",
     "order_cancel",
+    "order_status_advance",
     "order_status_sync",
     "order_upsert",
     "products_for_skus",

@@ -250,14 +250,31 @@ def order_status_sync(order: Order, *, actor: str) -> None:
     else:
         stages = [_ORDER_STAGE.get(s.status, OrderStatus.SHIPPED) for s in shipments]
         target = min(stages, key=ORDER_RANK.__getitem__)
-    if order.can_move_to(target):
-        previous = order.status
-        order.status = target
-        order.save(update_fields=["status", "updated_at"])
-        events.event_record(
-            kind=events.ORDER_STATUS_CHANGED,
-            store=order.store,
-            order=order,
-            data={"from": previous, "to": target},
-            actor=actor,
-        )
+    _advance(order, target, actor=actor)
+
+
+def _advance(order: Order, status: str, *, actor: str) -> bool:
+    if not order.can_move_to(status):
+        return False
+    previous = order.status
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    events.event_record(
+        kind=events.ORDER_STATUS_CHANGED,
+        store=order.store,
+        order=order,
+        data={"from": previous, "to": status},
+        actor=actor,
+    )
+    return True
+
+
+@transaction.atomic
+def order_status_advance(*, order: Order, status: str, actor: str = "") -> Order:
+    """Move an order forward to `status` (e.g. returned, by the returns app).
+
+    A move backwards is ignored rather than refused: late and replayed news is normal.
+    """
+    order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    _advance(order, status, actor=actor)
+    return order

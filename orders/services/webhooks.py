@@ -53,7 +53,7 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
             webhook.error = ""
             webhook.save(update_fields=["processed_at", "attempts", "error"])
             return webhook
-    except Exception as exc:  # noqa: BLE001 - any handler failure is recorded, never lost
+    except Exception as exc:  # any handler failure is recorded, never lost
         logger.warning("webhook %s failed: %s", webhook_id, exc, exc_info=True)
         InboundWebhook.objects.filter(pk=webhook_id).update(
             attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000]
