@@ -1,0 +1,261 @@
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+
+from postpurchase.exceptions import DomainError
+from postpurchase.tenancy import StoreScopedAdmin, StoreScopedInline
+
+from . import services
+from .events import describe
+from .models import (
+    ApiKey,
+    Customer,
+    DomainEvent,
+    InboundWebhook,
+    LineItem,
+    Order,
+    Product,
+    Shipment,
+    Store,
+    TrackingEvent,
+)
+
+admin.site.site_header = "Post-purchase"
+admin.site.site_title = "Post-purchase"
+admin.site.index_title = "Merchant admin"
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP + 1 rows: a COUNT(*) over millions of orders is slow on Postgres,
+    and nobody pages to the 10,000th row; they search or filter instead."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+
+@admin.register(Store)
+class StoreAdmin(StoreScopedAdmin):
+    list_display = ["name", "slug", "currency", "timezone", "default_locale"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "currency", "timezone", "default_locale", "support_email"]}),
+        ("Branding", {"fields": ["logo_url", "primary_color"]}),
+        (
+            "Webhook secrets",
+            {"fields": ["shopify_secret", "shopify_secret_previous", "aftership_secret", "easypost_secret"]},
+        ),
+        ("Staff", {"fields": ["staff"]}),
+    ]
+    filter_horizontal = ["staff"]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["slug", "staff"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(StoreScopedAdmin):
+    list_display = ["prefix", "name", "store", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["store"]
+    fields = ["store", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            raw = obj.generate()
+            messages.warning(request, f"Copy this API key now, it will not be shown again: {raw}")
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            key.revoke()
+
+
+@admin.register(Customer)
+class CustomerAdmin(StoreScopedAdmin):
+    list_display = ["email", "full_name", "phone", "store", "created_at"]
+    list_filter = ["store", "locale"]
+    search_fields = ["email", "first_name", "last_name", "phone"]
+    list_select_related = ["store"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(Product)
+class ProductAdmin(StoreScopedAdmin):
+    list_display = ["sku", "title", "category", "price", "returnable", "store"]
+    list_filter = ["store", "returnable", "category"]
+    search_fields = ["sku", "title"]
+    list_select_related = ["store"]
+
+
+class LineItemInline(StoreScopedInline):
+    model = LineItem
+    fields = ["sku", "title", "quantity", "unit_price", "product"]
+    raw_id_fields = ["product"]
+
+
+class ShipmentInline(StoreScopedInline):
+    model = Shipment
+    fields = ["carrier", "tracking_number", "tracking_url", "status", "delayed", "estimated_delivery", "delivered_at"]
+    readonly_fields = ["status", "delayed", "delivered_at"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # shipments come from the platform, the API or a carrier, through services
+
+
+@admin.register(Order)
+class OrderAdmin(StoreScopedAdmin):
+    list_display = ["number", "email", "status", "total_display", "source", "placed_at", "store"]
+    list_filter = ["status", "placed_at", "source", "store"]
+    search_fields = ["=number", "email", "=shipments__tracking_number", "=external_id"]
+    list_select_related = ["store"]
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    inlines = [LineItemInline, ShipmentInline]
+    readonly_fields = ["status", "source", "created_at", "updated_at", "cancelled_at", "tracking", "timeline"]
+    raw_id_fields = ["customer"]
+    actions = ["cancel"]
+    fieldsets = [
+        (None, {"fields": ["store", "number", "external_id", "status", "source", "placed_at", "cancelled_at"]}),
+        ("Customer", {"fields": ["customer", "email", "phone", "locale", "shipping_address", "billing_address"]}),
+        ("Amounts", {"fields": ["currency", "subtotal", "shipping_total", "tax_total", "discount_total", "total"]}),
+        ("Tracking", {"fields": ["tracking"]}),
+        ("Timeline", {"fields": ["timeline"]}),
+    ]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "orders_order_change":
+            qs = qs.prefetch_related(
+                Prefetch("events", queryset=DomainEvent.objects.order_by("created_at", "id")),
+                Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events")),
+            )
+        return qs
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # An order number is typed with or without its "#".
+        if search_term and not search_term.startswith("#"):
+            queryset |= self.model.objects.filter(pk__in=self.get_queryset(request).filter(number=f"#{search_term}"))
+        return queryset, may_have_duplicates
+
+    @admin.display(description="Total", ordering="total")
+    def total_display(self, order) -> str:
+        return f"{order.currency} {order.total}"
+
+    @admin.display(description="Tracking events")
+    def tracking(self, order) -> str:
+        shipments = list(order.shipments.all())
+        if not shipments:
+            return "Nothing has shipped yet."
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong> · {}</p><ul>{}</ul>",
+            (
+                (
+                    str(shipment),
+                    shipment.get_status_display(),
+                    format_html_join(
+                        "",
+                        "<li>{} · {} · {} {}</li>",
+                        (
+                            (f"{e.occurred_at:%Y-%m-%d %H:%M}", e.get_status_display(), e.message, e.location)
+                            for e in shipment.events.all()
+                        ),
+                    )
+                    or format_html("<li>{}</li>", "No checkpoints yet."),
+                )
+                for shipment in shipments
+            ),
+        )
+
+    @admin.display(description="Timeline")
+    def timeline(self, order) -> str:
+        events = list(order.events.all())
+        if not events:
+            return "No events."
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li><time>{}</time> · {} <small>{}</small></li>",
+                ((f"{e.created_at:%Y-%m-%d %H:%M}", describe(e), e.actor) for e in events),
+            ),
+        )
+
+    @admin.action(description="Cancel selected orders (only those not shipped)")
+    def cancel(self, request, queryset):
+        done, refused = 0, []
+        for order in queryset:
+            try:
+                services.order_cancel(order=order, reason="cancelled in the admin", actor=f"admin:{request.user}")
+                done += 1
+            except DomainError as exc:
+                refused.append(f"{order.number}: {exc.message}")
+        if done:
+            messages.success(request, f"Cancelled {done} order(s).")
+        for line in refused:
+            messages.error(request, line)
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(StoreScopedAdmin):
+    list_display = ["__str__", "order", "status", "delayed", "estimated_delivery", "store"]
+    list_filter = ["status", "delayed", "carrier", "store"]
+    search_fields = ["=tracking_number", "=order__number"]
+    list_select_related = ["order", "store"]
+    raw_id_fields = ["order"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(StoreScopedAdmin):
+    list_display = ["occurred_at", "shipment", "status", "message", "location"]
+    list_filter = ["status"]
+    search_fields = ["=shipment__tracking_number"]
+    list_select_related = ["shipment"]
+    raw_id_fields = ["shipment"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(InboundWebhook)
+class InboundWebhookAdmin(StoreScopedAdmin):
+    list_display = ["received_at", "provider", "topic", "event_id", "store", "processed_at", "attempts", "short_error"]
+    list_filter = ["provider", "topic", "store"]
+    search_fields = ["=event_id"]
+    list_select_related = ["store"]
+    readonly_fields = [f.name for f in InboundWebhook._meta.fields]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    actions = ["replay"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, webhook) -> str:
+        return webhook.error[:80]
+
+    @admin.action(description="Process selected webhooks again")
+    def replay(self, request, queryset):
+        results = [services.webhook_process(webhook_id=w.pk, force=True) for w in queryset]
+        failed = [w for w in results if w.error]
+        messages.info(request, f"Processed {len(results) - len(failed)}, failed {len(failed)}.")
