@@ -1,0 +1,81 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from orders.models import ApiKey, Store
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_create_store_creates_a_store_with_its_secrets():
+    run("create_store", "shop", "--name", "Shop", "--currency", "eur", "--shopify-secret", "s1")
+
+    store = Store.objects.get(slug="shop")
+    assert (store.name, store.currency, store.shopify_secret) == ("Shop", "EUR", "s1")
+
+
+def test_create_store_again_rotates_the_shopify_secret_and_keeps_the_old_one():
+    run("create_store", "shop", "--name", "Shop", "--shopify-secret", "s1")
+
+    run("create_store", "shop", "--name", "Shop", "--shopify-secret", "s2")
+
+    store = Store.objects.get(slug="shop")
+    assert store.shopify_secrets == ("s2", "s1")
+    assert Store.objects.count() == 1
+
+
+def test_create_store_rejects_a_bad_currency_clearly():
+    with pytest.raises(CommandError, match="currency"):
+        run("create_store", "shop", "--name", "Shop", "--currency", "euro")
+
+
+def test_create_api_key_prints_a_working_key_alone_on_its_last_line(store, client):
+    out = run("create_api_key", store.slug)
+
+    key = out.strip().splitlines()[-1]
+    assert ApiKey.objects.for_raw_key(key).store == store
+    assert client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+
+
+def test_create_api_key_for_an_unknown_store_says_how_to_create_it():
+    with pytest.raises(CommandError, match="create_store"):
+        run("create_api_key", "nope")
+
+
+def _counts():
+    from orders.models import Customer, DomainEvent, Order, Shipment, TrackingEvent
+
+    return [m.objects.count() for m in (Store, Order, Customer, Shipment, TrackingEvent, DomainEvent, ApiKey)]
+
+
+def test_seed_demo_builds_a_store_with_orders_in_every_status_and_can_run_twice():
+    from orders.models import Order, OrderStatus
+
+    first = run("seed_demo", "--orders", "80")
+    counts = _counts()
+
+    second = run("seed_demo", "--orders", "80")
+
+    store = Store.objects.get(slug="demo")
+    assert store.name == "Acme Outfitters"
+    assert set(Order.objects.filter(store=store).values_list("status", flat=True)) == set(OrderStatus.values)
+    assert _counts() == counts
+    assert "admin / admin" in first
+    assert "pp_" in first
+    assert "pp_" not in second
+
+
+def test_seed_demo_logins_work(client):
+    run("seed_demo", "--orders", "10")
+
+    assert client.login(username="admin", password="admin")
+    assert client.get("/admin/orders/order/").status_code == 200
+    assert client.login(username="merchant", password="merchant")
+    assert "#1001" in client.get("/admin/orders/order/").text
