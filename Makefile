@@ -33,8 +33,7 @@ seed: migrate
 
 run: seed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@$(BIN)/python manage.py seed_demo --links-only
-	@echo "Starting web, worker and beat (Ctrl-C stops them all)..."
+	@echo "Starting web, worker and beat on http://127.0.0.1:8000 (admin: admin / admin). Ctrl-C stops them all."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-prefix start 2>&1 || true
 
 test: install

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class OrdersConfig(AppConfig):
     name = "orders"
+
+    def ready(self) -> None:
+        from . import schema, shopify  # noqa: F401 - register the OpenAPI auth scheme and the Shopify handler

@@ -3,6 +3,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from orders.webhooks import shopify_webhook
+
 
 def healthz(request):
     return JsonResponse({"ok": True})
@@ -13,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("webhooks/shopify/<slug:store_slug>/", shopify_webhook, name="shopify-webhook"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -41,7 +41,8 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
     """
     try:
         with transaction.atomic():
-            webhook = InboundWebhook.objects.select_for_update().select_related("store").get(pk=webhook_id)
+            # of=self: the store join is an outer one (store is nullable), which Postgres cannot lock.
+            webhook = InboundWebhook.objects.select_for_update(of=("self",)).select_related("store").get(pk=webhook_id)
             if webhook.processed_at and not force:
                 return webhook
             handler = handler_for(webhook.provider)

@@ -1,6 +1,7 @@
 """A demo store to click through: products, ~300 orders over 120 days in every status, shipments
 with checkpoints, and admin logins. Idempotent: every date is relative to the store's creation,
-so a second run (even days later) produces the same rows and the services change nothing.
+orders are upserted by external id, and only a newly created order is walked through its
+journey, so a second run (even days later) adds nothing.
 """
 
 import random
@@ -161,9 +162,9 @@ class Command(BaseCommand):
         return products
 
     def _orders(self, store: Store, products: list[Product], *, count: int) -> None:
-        rnd = random.Random(42)
         anchor = store.created_at
         for n in range(count):
+            rnd = random.Random(n)  # one stream per order: the same order every run
             age_days = DAYS - (n * DAYS) // count
             placed_at = anchor - timedelta(days=age_days, hours=rnd.randrange(0, 24), minutes=rnd.randrange(0, 60))
             status = _status_for(n, age_days)
@@ -194,8 +195,9 @@ class Command(BaseCommand):
                 ],
             )
             # Seeded orders are history, like an import: no message is ever sent about them.
-            order, _ = services.order_upsert(store=store, data=data, source=OrderSource.IMPORT, actor="seed_demo")
-            self._journey(order, status, rnd)
+            order, created = services.order_upsert(store=store, data=data, source=OrderSource.IMPORT, actor="seed_demo")
+            if created:  # an order seeded before keeps whatever happened to it since
+                self._journey(order, status, rnd)
 
     def _journey(self, order: Order, status: str, rnd: random.Random) -> None:
         if status == OrderStatus.CANCELLED:
