@@ -36,6 +36,14 @@ def event_record(
     return event
 
 
+def event_record_many(events: list[DomainEvent]) -> list[DomainEvent]:
+    """Write many unsaved events in one query, then run their subscribers (a batch of outcomes)."""
+    created = DomainEvent.objects.bulk_create(events)
+    for event in created:
+        publish(event)
+    return created
+
+
 def _shipment_label(data: dict) -> str:
     return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
 

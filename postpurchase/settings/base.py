@@ -171,8 +171,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A nudge must not hang a web request when the broker is down: the sweeper delivers anyway.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Delivers whatever is due even when every nudge was lost (broker outage, dead worker).
+    "messages-sweep": {"task": "notifications.tasks.messages_dispatch_due_task", "schedule": 5.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,
@@ -182,6 +186,9 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Post-purchase <no-reply@localhost>")
 
+# SMS backends work like email backends: twilio in production, console/file in development.
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.channels.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH") or str(VAR_DIR / "sms.jsonl")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM = env_str("TWILIO_FROM")

@@ -1,0 +1,108 @@
+"""The plain data a message template sees. Never model instances: merchant-edited templates
+must not reach the ORM, settings or anything but these values."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.urls import NoReverseMatch, reverse
+
+from tracking.estimates import order_estimate
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF "}
+PREFERENCES_SALT = "notifications.preferences"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+
+
+def preferences_token(customer_id: int) -> str:
+    return signing.dumps({"c": customer_id}, salt=PREFERENCES_SALT)
+
+
+def _url(name: str, **kwargs) -> str:
+    try:
+        return settings.PUBLIC_BASE_URL + reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+def _store(store) -> dict:
+    return {
+        "name": store.name,
+        "logo_url": store.logo_url,
+        "primary_color": store.primary_color,
+        "support_email": store.support_email,
+    }
+
+
+def _items(line_items, currency: str, quantities: dict | None = None) -> list[dict]:
+    return [
+        {
+            "title": li.title,
+            "sku": li.sku,
+            "quantity": quantities.get(li.pk, 0) if quantities is not None else li.quantity,
+            "unit_price": money(li.unit_price, currency),
+            "total": money(li.total, currency),
+            "care_instructions": li.product.care_instructions if li.product_id else "",
+        }
+        for li in line_items
+        if quantities is None or quantities.get(li.pk)
+    ]
+
+
+def _shipment(shipment, line_items, currency: str) -> dict:
+    quantities = {item.line_item_id: item.quantity for item in shipment.items.all()}
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "status": shipment.get_status_display(),
+        "estimated_delivery": shipment.estimated_delivery,
+        "line_items": _items(line_items, currency, quantities),
+    }
+
+
+def message_context(message) -> dict:
+    """Everything a template may show about this message's store, customer, order and shipment."""
+    order, shipment, customer = message.order, message.shipment, message.customer
+    currency = order.currency if order else message.store.currency
+    line_items = list(order.line_items.all()) if order else []
+    estimate = order_estimate(order) if order else None
+    context = {
+        "store": _store(message.store),
+        "customer": {
+            "first_name": customer.first_name if customer else "",
+            "name": customer.full_name if customer else "",
+        },
+        "message": {"kind": message.kind, "data": message.data},
+        "links": {
+            "preferences": _url("notifications:preferences", token=preferences_token(customer.pk)) if customer else "",
+            "unsubscribe": _url("notifications:unsubscribe", token=preferences_token(customer.pk)) if customer else "",
+        },
+        "order": None,
+        "shipment": None,
+    }
+    if order:
+        context["order"] = {
+            "number": order.number,
+            "placed_at": order.placed_at,
+            "currency": currency,
+            "line_items": _items(line_items, currency),
+            "subtotal": money(order.subtotal, currency),
+            "shipping_total": money(order.shipping_total, currency),
+            "tax_total": money(order.tax_total, currency),
+            "discount_total": money(order.discount_total, currency) if order.discount_total else "",
+            "total": money(order.total, currency),
+            "shipping_address": order.shipping_address,
+            "estimated_delivery_from": estimate[0] if estimate else None,
+            "estimated_delivery_to": estimate[1] if estimate else None,
+        }
+        context["links"]["track"] = _url("tracking:page", token=signing.dumps(order.pk, salt="tracking.order")) or (
+            shipment.tracking_url if shipment else ""
+        )
+    if shipment:
+        context["shipment"] = _shipment(shipment, line_items, currency)
+    return context

@@ -1,0 +1,208 @@
+from datetime import time
+
+from django.db import models
+from django.db.models import Q
+
+from orders.models import LOCALES, Customer, Order, Shipment, Store
+from postpurchase.tenancy import StoreScopedQuerySet
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class MessageKind(models.TextChoices):
+    ORDER_CONFIRMATION = "order_confirmation"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    DELAYED = "delayed"
+    EXCEPTION = "exception"
+    THANK_YOU = "thank_you"
+    RECOMMENDATIONS = "recommendations"
+    COUPON = "coupon"
+
+
+class Trigger(models.TextChoices):
+    ORDER_PLACED = "order_placed"
+    SHIPMENT_SHIPPED = "shipment_shipped"
+    SHIPMENT_OUT_FOR_DELIVERY = "shipment_out_for_delivery"
+    SHIPMENT_DELIVERED = "shipment_delivered"
+    SHIPMENT_DELAYED = "shipment_delayed"
+    SHIPMENT_EXCEPTION = "shipment_exception"
+    ORDER_DELIVERED = "order_delivered"  # every shipment delivered; follow-ups wait N days after
+
+
+class MessageState(models.TextChoices):
+    SCHEDULED = "scheduled"  # waits in the table until send_at
+    SENDING = "sending"  # claimed by a worker until lease_expires_at
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"  # the provider reports it arrived
+    BOUNCED = "bounced"  # the provider reports it could not arrive
+    FAILED = "failed"  # a permanent error, or retries used up
+    CANCELLED = "cancelled"  # no longer true or relevant when it was due
+    SUPPRESSED = "suppressed"  # not allowed: consent, suppression list, frequency cap
+
+
+FINAL_STATES = (
+    MessageState.SENT,
+    MessageState.DELIVERED,
+    MessageState.BOUNCED,
+    MessageState.FAILED,
+    MessageState.CANCELLED,
+    MessageState.SUPPRESSED,
+)
+# Provider callbacks may arrive out of order; a message never moves back down this ladder.
+DELIVERY_RANK = {
+    MessageState.SENDING: 0,
+    MessageState.SENT: 1,
+    MessageState.DELIVERED: 2,
+    MessageState.BOUNCED: 2,
+    MessageState.FAILED: 2,
+}
+
+
+class MessagingSettings(models.Model):
+    """A store's messaging rules. Created with the store's default flows on first use."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="messaging")
+    quiet_hours_start = models.TimeField(default=time(21, 0), help_text="SMS wait until quiet hours end.")
+    quiet_hours_end = models.TimeField(default=time(8, 0))
+    cap_per_day = models.PositiveSmallIntegerField(default=1, help_text="Optional messages per customer per 24 h.")
+    cap_per_month = models.PositiveSmallIntegerField(default=5, help_text="Optional messages per customer per 30 days.")
+    sender_name = models.CharField(max_length=100, blank=True, help_text="Defaults to the store name.")
+    reply_to = models.EmailField(blank=True)
+    coupon_percent = models.PositiveSmallIntegerField(default=10, help_text="Next-order coupon discount.")
+
+    class Meta:
+        verbose_name_plural = "messaging settings"
+
+    def __str__(self) -> str:
+        return f"Messaging of {self.store}"
+
+
+class Flow(models.Model):
+    """What a store sends when something happens: flows are data, editable in the admin."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="flows")
+    trigger = models.CharField(max_length=32, choices=Trigger.choices)
+    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    delay_minutes = models.PositiveIntegerField(default=0, help_text="How long after the trigger to send.")
+    transactional = models.BooleanField(
+        default=True, help_text="Transactional messages ignore the frequency cap and need no marketing consent."
+    )
+    enabled = models.BooleanField(default=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "trigger", "delay_minutes"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "trigger", "kind", "channel"], name="one_flow_per_kind_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} → {self.get_kind_display()} by {self.channel}"
+
+
+class MessageQuerySet(StoreScopedQuerySet):
+    def due(self, now):
+        """Scheduled and due, or claimed by a worker whose lease ran out (it died)."""
+        return self.filter(
+            Q(state=MessageState.SCHEDULED, send_at__lte=now) | Q(state=MessageState.SENDING, lease_expires_at__lt=now)
+        )
+
+
+class Message(models.Model):
+    """The outbox: every customer message is a row here before it is anything else."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recipient = models.CharField(max_length=254, help_text="Email address or E.164 phone number.")
+    locale = models.CharField(max_length=8, choices=LOCALES, default="en")
+    transactional = models.BooleanField(default=True)
+    send_at = models.DateTimeField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    data = models.JSONField(default=dict, blank=True, help_text="What the trigger knew, e.g. the delay reason.")
+    state = models.CharField(max_length=12, choices=MessageState.choices, default=MessageState.SCHEDULED)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it was postponed, cancelled or suppressed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    provider_called_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set just before the provider call: a worker that dies after it never resends."
+    )
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["send_at", "id"]
+        indexes = [
+            models.Index(fields=["state", "send_at"], name="message_due"),
+            models.Index(fields=["customer", "sent_at"], name="message_customer_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.channel} to {self.recipient}"
+
+
+class Suppression(models.Model):
+    """An address or number we must not write to again: bounce, complaint, STOP, invalid number."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppressed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
+
+
+class Consent(models.Model):
+    """A customer's say about one channel. SMS needs an explicit opt-in; email optional
+    messages are allowed until the customer opts out."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    opted_in = models.BooleanField()
+    optional_messages = models.BooleanField(
+        default=True, help_text="Follow-ups, recommendations and coupons; off = only order updates."
+    )
+    source = models.CharField(max_length=100, help_text="Where the customer said so: checkout, SMS STOP, …")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="one_consent_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.channel}: {'in' if self.opted_in else 'out'}"
+
+
+class Frequency(models.TextChoices):
+    NORMAL = "normal", "As the store sends them"
+    WEEKLY = "weekly", "At most one a week"
+    ESSENTIAL = "essential", "Only updates about my orders"
+
+
+class Preference(models.Model):
+    """How often a customer wants optional messages, set on their preference page."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="message_preference")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices, default=Frequency.NORMAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.get_frequency_display()}"

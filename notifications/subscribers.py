@@ -1,0 +1,49 @@
+"""Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
+
+from notifications.models import Trigger
+from notifications.services import messages_schedule
+from orders import events
+from orders.models import OrderStatus, ShipmentStatus
+from postpurchase.events import subscribe
+
+SHIPMENT_DELAYED = "shipment.delayed"
+
+_SHIPMENT_TRIGGERS = {
+    ShipmentStatus.OUT_FOR_DELIVERY: Trigger.SHIPMENT_OUT_FOR_DELIVERY,
+    ShipmentStatus.DELIVERED: Trigger.SHIPMENT_DELIVERED,
+    ShipmentStatus.EXCEPTION: Trigger.SHIPMENT_EXCEPTION,
+}
+
+
+@subscribe(events.ORDER_PLACED)
+def order_placed(event) -> None:
+    messages_schedule(trigger=Trigger.ORDER_PLACED, event=event)
+
+
+@subscribe(events.SHIPMENT_CREATED)
+def shipment_created(event) -> None:
+    messages_schedule(trigger=Trigger.SHIPMENT_SHIPPED, event=event, shipment_id=event.data["shipment_id"])
+
+
+@subscribe(events.SHIPMENT_STATUS_CHANGED)
+def shipment_status_changed(event) -> None:
+    trigger = _SHIPMENT_TRIGGERS.get(event.data["to"])
+    if trigger:
+        messages_schedule(trigger=trigger, event=event, shipment_id=event.data["shipment_id"])
+
+
+@subscribe(events.ORDER_STATUS_CHANGED)
+def order_status_changed(event) -> None:
+    if event.data["to"] == OrderStatus.DELIVERED:
+        messages_schedule(trigger=Trigger.ORDER_DELIVERED, event=event)
+
+
+@subscribe(SHIPMENT_DELAYED)
+def shipment_delayed(event) -> None:
+    """One notice per delay episode: the tracking app numbers the episodes."""
+    messages_schedule(
+        trigger=Trigger.SHIPMENT_DELAYED,
+        event=event,
+        shipment_id=event.data["shipment_id"],
+        episode=f"episode:{event.data.get('episode', 1)}",
+    )
