@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment only."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -193,6 +194,13 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM = env_str("TWILIO_FROM")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+# The twilio SDK has no timeout of its own; a hung provider must not hold a worker.
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # only to point the SDK at a fake server in tests
+
+# anymail: tracking webhooks at /webhooks/anymail/<esp>/tracking/, protected by HTTP basic auth
+# ("user:password" in ANYMAIL_WEBHOOK_SECRET). Provider settings come as ANYMAIL_<NAME> env vars.
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["orders.auth.ApiKeyAuthentication"],

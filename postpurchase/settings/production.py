@@ -1,7 +1,5 @@
 """Production: no defaults for secrets or hosts; `manage.py check --deploy` is clean."""
 
-import os
-
 from .base import *  # noqa: F403
 from .base import STORAGES
 from .env import env_bool, env_int, env_list, env_required, env_str
@@ -25,6 +23,5 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
 
 # The anymail provider is chosen by env, e.g. EMAIL_BACKEND=anymail.backends.postmark.EmailBackend
-# with ANYMAIL_POSTMARK_SERVER_TOKEN=...; anymail reads its ANYMAIL_* variables itself.
-ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# with ANYMAIL_POSTMARK_SERVER_TOKEN=... (base.py turns ANYMAIL_* variables into ANYMAIL).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "anymail.backends.postmark.EmailBackend")

@@ -1,0 +1,3 @@
+"""Provider webhooks of the messaging engine: Twilio status callbacks and inbound SMS."""
+
+urlpatterns: list = []
