@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
+from orders.selectors import products_recommended_for
 from tracking.estimates import order_estimate
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF "}
@@ -65,6 +66,16 @@ def _shipment(shipment, line_items, currency: str) -> dict:
     }
 
 
+def _data(message) -> dict:
+    data = dict(message.data)
+    if message.kind == "recommendations" and message.order:
+        data["recommendations"] = [
+            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, message.order.currency)}
+            for p in products_recommended_for(message.order)
+        ]
+    return data
+
+
 def message_context(message) -> dict:
     """Everything a template may show about this message's store, customer, order and shipment."""
     order, shipment, customer = message.order, message.shipment, message.customer
@@ -77,7 +88,7 @@ def message_context(message) -> dict:
             "first_name": customer.first_name if customer else "",
             "name": customer.full_name if customer else "",
         },
-        "message": {"kind": message.kind, "data": message.data},
+        "message": {"kind": message.kind, "data": _data(message)},
         "links": {
             "preferences": _url("notifications:preferences", token=preferences_token(customer.pk)) if customer else "",
             "unsubscribe": _url("notifications:unsubscribe", token=preferences_token(customer.pk)) if customer else "",

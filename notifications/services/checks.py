@@ -77,13 +77,13 @@ def facts_for(messages: list[Message], now: datetime) -> Facts:
 
 
 def _no_longer_true(message: Message, now: datetime) -> str:
-    if now - message.send_at > STALE_AFTER:
-        return "it was due more than 7 days ago"
     order, shipment = message.order, message.shipment
     if order and order.status == OrderStatus.CANCELLED:
         return "the order was cancelled"
     if message.kind in FOLLOW_UPS and order and order.status == OrderStatus.RETURNED:
         return "the order was returned"
+    if now - message.send_at > STALE_AFTER:
+        return "it was due more than 7 days ago"
     if shipment is None:
         return ""
     status = shipment.status

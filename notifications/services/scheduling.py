@@ -2,6 +2,7 @@
 or roll back with the change that caused them, and a unique dedupe key makes replays harmless."""
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -37,6 +38,13 @@ def _recipient(order: Order, channel: str) -> str:
     return order.phone or (order.customer.phone if order.customer else "")
 
 
+def _extras(kind: str, messaging) -> dict:
+    """What a kind needs decided once, when scheduled: a coupon code must not change on retry."""
+    if kind == MessageKind.COUPON:
+        return {"coupon_code": "THANKS-" + secrets.token_hex(5).upper(), "coupon_percent": messaging.coupon_percent}
+    return {}
+
+
 def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | None = None, episode: str = "") -> int:
     """Create the messages the store's enabled flows for `trigger` ask for. Returns how many
     new rows were written (0 for replays, imported history and stale news)."""
@@ -45,7 +53,7 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
     happened_at = min(_happened_at(event), now)  # a carrier clock ahead of ours is not a reason to wait
     if order is None or order.is_import or now - happened_at > STALE_AFTER:
         return 0
-    messaging_for(order.store)
+    messaging = messaging_for(order.store)
     flows = Flow.objects.filter(store=order.store, trigger=trigger, enabled=True)
     locale = order.locale or (order.customer.locale if order.customer else "") or order.store.default_locale
     rows = []
@@ -67,7 +75,7 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
                 transactional=flow.transactional,
                 send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now),
                 dedupe_key=":".join(filter(None, [flow.kind, flow.channel, about, episode])),
-                data={"trigger": trigger, "event_id": event.pk, **event.data},
+                data={"trigger": trigger, "event_id": event.pk, **event.data, **_extras(flow.kind, messaging)},
             )
         )
     before = Message.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count() if rows else 0
