@@ -5,4 +5,5 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from . import subscribers  # noqa: F401 - registers the domain-event subscribers
+        # Registered here, not by URL loading, so a Celery worker replaying webhooks has them too.
+        from . import email_events, subscribers, webhooks  # noqa: F401 - subscribers, anymail and Twilio handlers

@@ -1,0 +1,137 @@
+"""What a customer lets us send: consent per channel and how often optional messages may come.
+
+Every change is recorded as a `consent.changed` domain event (who, what, where they said it),
+so a merchant can show when and how a customer opted in or out. A change that changes nothing
+writes nothing: the first opt-in's time and source stay the evidence.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Channel, Consent, Frequency, Preference
+from orders.events import event_record
+from orders.models import Customer
+
+CONSENT_CHANGED = "consent.changed"
+PREFERENCE_PAGE = "preference page"
+ONE_CLICK = "one-click unsubscribe"
+
+
+def consent_for(customer: Customer, channel: str) -> Consent | None:
+    return Consent.objects.filter(customer=customer, channel=channel).first()
+
+
+def email_allows_optional(consent: Consent | None) -> bool:
+    """Email optional messages are allowed until the customer opts out (no row: allowed)."""
+    return consent is None or (consent.opted_in and consent.optional_messages)
+
+
+def sms_allows(consent: Consent | None) -> bool:
+    """SMS needs an explicit opt-in (no row: not allowed)."""
+    return consent is not None and consent.opted_in
+
+
+@transaction.atomic
+def consent_record(
+    *, customer: Customer, channel: str, opted_in: bool, optional_messages: bool, source: str, actor: str = ""
+) -> tuple[Consent, bool]:
+    """Set a customer's consent for one channel. Returns (consent, changed).
+
+    Runs inside the caller's transaction when there is one (a webhook's processing).
+    """
+    consent = Consent.objects.select_for_update().filter(customer=customer, channel=channel).first()
+    before = (consent.opted_in, consent.optional_messages) if consent else None
+    if before == (opted_in, optional_messages):
+        return consent, False
+    now = timezone.now()
+    if consent is None:
+        consent = Consent(customer=customer, channel=channel)
+    consent.opted_in, consent.optional_messages = opted_in, optional_messages
+    consent.source, consent.recorded_at = source[:100], now
+    consent.save()
+    event_record(
+        kind=CONSENT_CHANGED,
+        store=customer.store,
+        customer=customer,
+        data={
+            "channel": channel,
+            "opted_in": opted_in,
+            "optional_messages": optional_messages,
+            "source": source,
+            "before": {"opted_in": before[0], "optional_messages": before[1]} if before else None,
+            "recorded_at": now.isoformat(),
+        },
+        actor=actor or source,
+    )
+    return consent, True
+
+
+@transaction.atomic
+def preference_set(*, customer: Customer, frequency: str, source: str = PREFERENCE_PAGE) -> tuple[Preference, bool]:
+    """Set how often the customer wants optional messages. Returns (preference, changed)."""
+    if frequency not in Frequency.values:
+        raise ValueError(f"unknown frequency {frequency!r}")
+    preference = Preference.objects.select_for_update().filter(customer=customer).first()
+    before = preference.frequency if preference else Frequency.NORMAL
+    if before == frequency:
+        return preference or Preference(customer=customer, frequency=frequency), False
+    preference = preference or Preference(customer=customer)
+    preference.frequency = frequency
+    preference.save()
+    event_record(
+        kind=CONSENT_CHANGED,
+        store=customer.store,
+        customer=customer,
+        data={"frequency": frequency, "before": before, "source": source},
+        actor=source,
+    )
+    return preference, True
+
+
+@transaction.atomic
+def unsubscribe_optional_email(*, customer: Customer, source: str = ONE_CLICK) -> tuple[Consent, bool]:
+    """Stop optional emails (tips, recommendations, offers); emails about orders keep coming."""
+    current = consent_for(customer, Channel.EMAIL)
+    return consent_record(
+        customer=customer,
+        channel=Channel.EMAIL,
+        opted_in=current.opted_in if current else True,
+        optional_messages=False,
+        source=source,
+    )
+
+
+@transaction.atomic(durable=True)
+def preferences_save(
+    *, customer: Customer, optional_email: bool, sms: bool, optional_sms: bool, frequency: str
+) -> list[str]:
+    """Save the preference page in one go. Returns what changed, e.g. ["sms", "frequency"].
+
+    Unticked SMS for a customer who never opted in writes nothing: no consent row means no SMS.
+    """
+    changed = []
+    email = consent_for(customer, Channel.EMAIL)
+    if email_allows_optional(email) != optional_email:
+        consent_record(
+            customer=customer,
+            channel=Channel.EMAIL,
+            opted_in=True,
+            optional_messages=optional_email,
+            source=PREFERENCE_PAGE,
+        )
+        changed.append("email")
+    text = consent_for(customer, Channel.SMS)
+    if text is not None or sms:
+        _, sms_changed = consent_record(
+            customer=customer,
+            channel=Channel.SMS,
+            opted_in=sms,
+            optional_messages=sms and optional_sms,
+            source=PREFERENCE_PAGE,
+        )
+        if sms_changed:
+            changed.append("sms")
+    _, frequency_changed = preference_set(customer=customer, frequency=frequency)
+    if frequency_changed:
+        changed.append("frequency")
+    return changed

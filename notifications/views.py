@@ -1,0 +1,167 @@
+"""Customer pages of the messaging engine: the preference page and one-click unsubscribe.
+
+Both are reached through the signed link every message carries (context.preferences_token):
+the token names the customer, cannot be guessed or altered, and never expires, so the link in
+an old email still works. A bad token is a 404, like a page that does not exist.
+"""
+
+import re
+
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from notifications.consent import (
+    ONE_CLICK,
+    consent_for,
+    email_allows_optional,
+    preferences_save,
+    sms_allows,
+    unsubscribe_optional_email,
+)
+from notifications.context import PREFERENCES_SALT
+from notifications.forms import PreferencesForm
+from notifications.models import Channel, Frequency, Preference
+from orders.models import Customer, Store
+
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_DEFAULT_COLOR = "#1f6feb"
+
+
+def _customer(token: str) -> Customer:
+    try:
+        customer_id = int(signing.loads(token, salt=PREFERENCES_SALT)["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise Http404("unknown link") from exc
+    return get_object_or_404(Customer.objects.select_related("store"), pk=customer_id)
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(color[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _text_on(color: str) -> str:
+    """Black or white, whichever contrasts more with `color`: a merchant's pale brand colour
+    must not leave white button text unreadable."""
+    luminance = _luminance(color)
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def branding(store: Store) -> dict:
+    color = store.primary_color if _HEX.fullmatch(store.primary_color or "") else _DEFAULT_COLOR
+    return {
+        "name": store.name,
+        "logo_url": store.logo_url,
+        "primary_color": color,
+        "on_primary": _text_on(color),
+        "support_email": store.support_email,
+    }
+
+
+def mask_email(email: str) -> str:
+    """ada.lovelace@example.com -> a•••e@example.com: enough to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    tail = local[-1] if len(local) > 2 else ""
+    return f"{local[:1]}•••{tail}@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    """+4915112345678 -> +49••••••••678."""
+    if len(phone) < 7:
+        return "•" * len(phone)
+    return phone[:3] + "•" * (len(phone) - 6) + phone[-3:]
+
+
+def _language(request: HttpRequest, customer: Customer) -> str:
+    """The customer's own language if we know it, else what their browser asks for."""
+    try:
+        return translation.get_supported_language_variant(customer.locale or request.LANGUAGE_CODE)
+    except LookupError:
+        return translation.get_language()
+
+
+def _page(request: HttpRequest, customer: Customer, template: str, context: dict) -> HttpResponse:
+    language = _language(request, customer)
+    with translation.override(language):
+        response = render(request, template, {"brand": branding(customer.store), **context})
+    response["Content-Language"] = language
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """Which messages the customer gets, and how often. POST is CSRF protected like any form."""
+    customer = _customer(token)
+    preference = Preference.objects.filter(customer=customer).first()
+    sms = consent_for(customer, Channel.SMS)
+    initial = {
+        "optional_email": email_allows_optional(consent_for(customer, Channel.EMAIL)),
+        "sms": sms_allows(sms),
+        "optional_sms": sms_allows(sms) and sms.optional_messages,
+        "frequency": preference.frequency if preference else Frequency.NORMAL,
+    }
+    has_phone = bool(customer.phone)
+    with translation.override(_language(request, customer)):
+        data = request.POST if request.method == "POST" else None
+        form = PreferencesForm(data, initial=initial, has_phone=has_phone)
+        if request.method == "POST" and form.is_valid():
+            chosen = form.cleaned_data
+            preferences_save(
+                customer=customer,
+                optional_email=chosen["optional_email"],
+                sms=chosen["sms"],
+                optional_sms=chosen["optional_sms"],
+                frequency=chosen["frequency"],
+            )
+            # Post/redirect/get: a reload does not post again.
+            return redirect(f"{request.path}?saved=1")
+    return _page(
+        request,
+        customer,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "saved": request.method == "GET" and request.GET.get("saved") == "1",
+            "email": mask_email(customer.email),
+            "phone": mask_phone(customer.phone) if has_phone else "",
+            "unsubscribe_url": reverse("notifications:unsubscribe", kwargs={"token": token}),
+        },
+    )
+
+
+# RFC 8058: a mail client's one-click POST carries no CSRF token; the signed link is the
+# authority. Only POST is affected (CSRF checks never apply to GET), and a GET changes nothing,
+# because link scanners and mail previews follow links.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with a button. POST (the button, or the mail client's one-click): stop
+    optional emails; emails about orders keep coming."""
+    customer = _customer(token)
+    done = request.method == "POST"
+    if done:
+        unsubscribe_optional_email(customer=customer, source=ONE_CLICK)
+    return _page(
+        request,
+        customer,
+        "notifications/unsubscribe.html",
+        {
+            "done": done,
+            "already": not done and not email_allows_optional(consent_for(customer, Channel.EMAIL)),
+            "email": mask_email(customer.email),
+            "preferences_url": reverse("notifications:preferences", kwargs={"token": token}),
+        },
+    )
