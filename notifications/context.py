@@ -82,16 +82,17 @@ def message_context(message) -> dict:
     currency = order.currency if order else message.store.currency
     line_items = list(order.line_items.all()) if order else []
     estimate = order_estimate(order) if order else None
+    token = preferences_token(customer.pk) if customer else ""
     context = {
         "store": _store(message.store),
         "customer": {
             "first_name": customer.first_name if customer else "",
             "name": customer.full_name if customer else "",
         },
-        "message": {"kind": message.kind, "data": _data(message)},
+        "message": {"kind": message.kind, "transactional": message.transactional, "data": _data(message)},
         "links": {
-            "preferences": _url("notifications:preferences", token=preferences_token(customer.pk)) if customer else "",
-            "unsubscribe": _url("notifications:unsubscribe", token=preferences_token(customer.pk)) if customer else "",
+            "preferences": _url("notifications:preferences", token=token) if token else "",
+            "unsubscribe": _url("notifications:unsubscribe", token=token) if token else "",
         },
         "order": None,
         "shipment": None,

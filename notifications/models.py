@@ -206,3 +206,35 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.get_frequency_display()}"
+
+
+class MessageTemplate(models.Model):
+    """A merchant's own wording for one kind of message in one channel and language.
+
+    It replaces the default file template for that locale (see notifications.rendering for the
+    lookup order). Email bodies are HTML fragments wrapped in the store's branded layout.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="message_templates")
+    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    locale = models.CharField(max_length=8, choices=LOCALES, default="en")
+    subject = models.CharField(max_length=255, blank=True, help_text="Email only; leave blank for SMS.")
+    body = models.TextField(
+        help_text="Email: the HTML inside the store's layout (header, footer and styles are added). SMS: the text."
+    )
+    text_body = models.TextField(
+        blank=True, help_text="Email only: the plain-text part. Blank: made from the HTML body by removing the tags."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "kind", "channel", "locale"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "kind", "channel", "locale"], name="one_template_per_locale")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.channel} ({self.locale})"

@@ -1,19 +1,93 @@
 """Rendering messages from templates: Jinja2's sandbox, autoescaped HTML, plain-data context.
 
-Default templates are files in message_templates/<locale>/<kind>.<channel>.<part>; a missing
-language falls back to English.
+Default templates are files in message_templates/<locale>/<kind>.<channel>.<part>: for email a
+`subject`, an `html` body fragment and a `txt` plain-text part; for SMS a `txt`. A merchant may
+replace them per store, kind, channel and locale with a MessageTemplate. For a message in locale
+L the first of these that exists is rendered:
+
+1. the store's MessageTemplate in L,
+2. the file template in L,
+3. the store's MessageTemplate in English,
+4. the file template in English.
+
+A merchant's template that fails while rendering (a typo in a filter, an attribute the sandbox
+refuses) is logged and skipped, so the next step renders instead: a message is never lost to a
+template edit. A file template that fails is a bug and raises.
+
+Email bodies, from files or merchants, are fragments: they are wrapped in `_layout.email.html`
+(the store's logo and colour, a single 600px column) with the footer of their locale
+(`<locale>/_footer.email.html|txt`: store name, support address, the preferences link, and the
+unsubscribe link for optional messages), and the CSS is then inlined into style attributes for
+mail clients that drop <style>. Plain-text parts get the same footer in text.
+
+Merchant templates are compiled by the same sandboxed environment as the files and only see the
+plain-data context of notifications.context: no model instances, no settings, no attribute that
+starts with an underscore (touching one raises SecurityError, which counts as a failure above).
 """
 
+import logging
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import css_inline
+from django.utils import timezone
 from jinja2 import ChainableUndefined, FileSystemLoader, TemplateNotFound, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from notifications.models import Channel, MessageKind, MessageTemplate
+
+from .template_helpers import address_lines, carrier_name, date_filter, date_range_filter, html_to_text
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).parent / "message_templates"
 FALLBACK_LOCALE = "en"
+LAYOUT = "_layout.email.html"
+FOOTER = "_footer"
+# Optional (marketing) kinds: their footer offers the unsubscribe link as well as preferences.
+OPTIONAL_KINDS = frozenset({MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON})
+DEFAULT_COLOR = "#1f6feb"
+# A repeated string or list may not grow past this (`'x' * 10**9` would exhaust memory).
+MAX_REPEAT = 100_000
+# Nor may a number (`9 ** 64 ** 64`, or squaring in a loop would keep a worker busy for ever).
+MAX_BITS = 100_000
+_LOCALE = re.compile(r"^[a-z]{2}(?:[-_][A-Za-z]{2})?$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
-env = SandboxedEnvironment(
+
+class MessageEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, stricter: unsafe attributes raise instead of rendering empty, and `*`/`**`
+    cannot build huge values. Immutable: a template cannot change the lists and dicts it is given."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def unsafe_undefined(self, obj, attribute):
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and right > 64:
+            raise SecurityError("the exponent is too large")
+        if _ints(left, right) and _bits(left) * (right if operator == "**" else 1) + _bits(right) > MAX_BITS:
+            raise SecurityError("the number is too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError("the repeated value is too long")
+        return super().call_binop(context, operator, left, right)
+
+
+def _ints(*values) -> bool:
+    return all(isinstance(value, int) for value in values)
+
+
+def _bits(value: int) -> int:
+    return abs(value).bit_length()
+
+
+env = MessageEnvironment(
     loader=FileSystemLoader(ROOT),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     # A missing value (an address without line2) renders empty instead of failing the message.
@@ -22,7 +96,14 @@ env = SandboxedEnvironment(
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
-env.filters["date"] = lambda value, fmt="%d %b %Y": value.strftime(fmt) if value else ""
+env.filters["date"] = date_filter
+env.filters["date_range"] = date_range_filter
+env.filters["carrier"] = carrier_name
+env.filters["address_lines"] = address_lines
+# Merchants' HTML bodies come as strings, not .html files: the same sandbox, escaping always on.
+html_env = env.overlay(autoescape=True)
+
+inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
 @dataclass(frozen=True)
@@ -32,8 +113,13 @@ class Rendered:
     html: str = ""
 
 
+# --- files ---------------------------------------------------------------------------------
+
+
 def _template(kind: str, channel: str, part: str, locale: str):
     for candidate in dict.fromkeys([locale, FALLBACK_LOCALE]):
+        if not _LOCALE.match(candidate):
+            continue
         try:
             return env.get_template(f"{candidate}/{kind}.{channel}.{part}")
         except TemplateNotFound:
@@ -41,11 +127,149 @@ def _template(kind: str, channel: str, part: str, locale: str):
     raise TemplateNotFound(f"{kind}.{channel}.{part}")
 
 
-def render(*, kind: str, channel: str, locale: str, context: dict) -> Rendered:
-    if channel == "sms":
-        return Rendered(subject="", text=_template(kind, channel, "txt", locale).render(context).strip())
+def _body_part(channel: str) -> str:
+    return "txt" if channel == Channel.SMS else "html"
+
+
+def has_file(*, kind: str, channel: str, locale: str) -> bool:
+    """Whether the default templates speak `locale` for this kind and channel."""
+    return bool(_LOCALE.match(locale)) and (ROOT / locale / f"{kind}.{channel}.{_body_part(channel)}").is_file()
+
+
+def default_source(*, kind: str, channel: str, locale: str) -> dict[str, str]:
+    """The default templates' source, for a merchant to start from: subject, body, text_body."""
+    locale = locale if has_file(kind=kind, channel=channel, locale=locale) else FALLBACK_LOCALE
+
+    def read(part: str) -> str:
+        path = ROOT / locale / f"{kind}.{channel}.{part}"
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+
+    if channel == Channel.SMS:
+        return {"subject": "", "body": read("txt"), "text_body": ""}
+    return {"subject": read("subject"), "body": read("html"), "text_body": read("txt")}
+
+
+def render_file(*, kind: str, channel: str, locale: str, context: dict) -> Rendered:
+    """The default templates in `locale`, each part falling back to English."""
+    ctx = _context(context, locale)
+    if channel == Channel.SMS:
+        return Rendered(subject="", text=_sms(_template(kind, channel, "txt", locale).render(ctx)))
+    return _email(
+        kind=kind,
+        ctx=ctx,
+        subject=_template(kind, channel, "subject", locale).render(ctx),
+        fragment=_template(kind, channel, "html", locale).render(ctx),
+        text=_template(kind, channel, "txt", locale).render(ctx),
+    )
+
+
+# --- merchant templates ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str, html: bool):
+    return (html_env if html else env).from_string(source)
+
+
+def check_syntax(source: str, *, html: bool = False) -> None:
+    """Raise jinja2.TemplateSyntaxError (with its `lineno`) if `source` does not compile."""
+    _compile(source, html)
+
+
+def render_override(template: MessageTemplate, *, context: dict) -> Rendered:
+    """A merchant's template rendered as it is (saved or not); errors propagate."""
+    ctx = _context(context, template.locale)
+    if template.channel == Channel.SMS:
+        return Rendered(subject="", text=_sms(_compile(template.body, False).render(ctx)))
+    fragment = _compile(template.body, True).render(ctx)
+    has_text = bool(template.text_body.strip())
+    text = _compile(template.text_body, False).render(ctx) if has_text else html_to_text(fragment)
+    return _email(
+        kind=template.kind, ctx=ctx, subject=_compile(template.subject, False).render(ctx), fragment=fragment, text=text
+    )
+
+
+def _overrides(store_id, kind: str, channel: str, locales) -> dict[str, MessageTemplate]:
+    if store_id is None:
+        return {}
+    rows = MessageTemplate.objects.filter(store_id=store_id, kind=kind, channel=channel, locale__in=list(locales))
+    return {row.locale: row for row in rows}
+
+
+# --- the lookup -----------------------------------------------------------------------------
+
+
+def render(*, kind: str, channel: str, locale: str, context: dict, store_id: int | None = None) -> Rendered:
+    """Render one message; see the module docstring for which template wins."""
+    locales = list(dict.fromkeys([locale, FALLBACK_LOCALE]))
+    overrides = _overrides(store_id, kind, channel, locales)
+    for candidate in locales:
+        override = overrides.get(candidate)
+        if override is not None:
+            try:
+                return render_override(override, context=context)
+            except Exception:  # a merchant's mistake must not lose the message: use the default
+                logger.warning(
+                    "message template %s (store %s, %s %s %s) failed; sending the default instead",
+                    override.pk,
+                    store_id,
+                    kind,
+                    channel,
+                    candidate,
+                    exc_info=True,
+                )
+        if has_file(kind=kind, channel=channel, locale=candidate):
+            return render_file(kind=kind, channel=channel, locale=candidate, context=context)
+    raise TemplateNotFound(f"{kind}.{channel}")
+
+
+# --- shared pieces --------------------------------------------------------------------------
+
+
+def _context(context: dict, locale: str) -> dict:
+    return {**context, "locale": locale, "today": timezone.localdate()}
+
+
+def _sms(text: str) -> str:
+    return " ".join(text.split())
+
+
+def is_optional(kind: str, context: dict) -> bool:
+    """Optional (marketing) messages offer the unsubscribe link. The message's own
+    `transactional` flag decides when the context carries it, else the kind does."""
+    message = context.get("message")
+    if isinstance(message, dict) and isinstance(message.get("transactional"), bool):
+        return not message["transactional"]
+    return kind in OPTIONAL_KINDS
+
+
+def _brand(store) -> tuple[str, str]:
+    """The store's colour (only a #rrggbb value reaches the CSS) and a readable text colour on it."""
+    color = store.get("primary_color") if isinstance(store, dict) else None
+    color = color if isinstance(color, str) and _COLOR.match(color) else DEFAULT_COLOR
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    return color, "#1f2328" if luminance > 170 else "#ffffff"
+
+
+def _email(*, kind: str, ctx: dict, subject: str, fragment: str, text: str) -> Rendered:
+    locale = ctx["locale"]
+    subject = " ".join(subject.split())
+    ctx = {**ctx, "optional": is_optional(kind, ctx)}
+    brand, brand_text = _brand(ctx.get("store"))
+    html = env.get_template(LAYOUT).render(
+        {
+            **ctx,
+            "subject": subject,
+            "body": Markup(fragment),  # noqa: S704 - rendered with autoescaping on
+            "footer": Markup(_template(FOOTER, "email", "html", locale).render(ctx)),  # noqa: S704 - idem
+            "brand": brand,
+            "brand_text": brand_text,
+        }
+    )
+    footer_text = _template(FOOTER, "email", "txt", locale).render(ctx).strip()
     return Rendered(
-        subject=" ".join(_template(kind, channel, "subject", locale).render(context).split()),
-        text=_template(kind, channel, "txt", locale).render(context).strip() + "\n",
-        html=_template(kind, channel, "html", locale).render(context),
+        subject=subject,
+        text=f"{text.strip()}\n\n{footer_text}\n" if footer_text else f"{text.strip()}\n",
+        html=inliner.inline(html),
     )

@@ -1,6 +1,6 @@
 """Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
 
-from notifications.models import Trigger
+from notifications.models import MessageKind, Trigger
 from notifications.services import messages_schedule
 from orders import events
 from orders.models import OrderStatus, ShipmentStatus
@@ -47,3 +47,30 @@ def shipment_delayed(event) -> None:
         shipment_id=event.data["shipment_id"],
         episode=f"episode:{event.data.get('episode', 1)}",
     )
+
+
+_OUTCOMES = {
+    "message.sent": "sent",
+    "message.delivered": "delivered",
+    "message.bounced": "bounced",
+    "message.complained": "marked as spam",
+    "message.failed": "failed",
+    "message.retrying": "will be retried",
+    "message.postponed": "postponed",
+    "message.cancelled": "cancelled",
+    "message.suppressed": "not sent",
+    "message.resend_requested": "to be sent again",
+}
+
+
+def _message_text(outcome: str):
+    def text(data: dict) -> str:
+        kind = MessageKind(data["kind"]).label if data.get("kind") in MessageKind.values else data.get("kind", "")
+        channel = "SMS" if data.get("channel") == "sms" else "Email"
+        return f"{channel} “{kind}” {outcome}" + (f": {data['reason']}" if data.get("reason") else "")
+
+    return text
+
+
+for _kind, _outcome in _OUTCOMES.items():
+    events.describes(_kind)(_message_text(_outcome))

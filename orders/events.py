@@ -48,8 +48,8 @@ def _shipment_label(data: dict) -> str:
     return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
 
 
-# How the timeline tells each kind of event to a merchant. Kinds from other apps that are
-# not listed here are shown by their name.
+# How the timeline tells each kind of event to a merchant. Other apps add theirs with
+# `describes`; a kind nobody described is shown by its name.
 _DESCRIBE = {
     ORDER_PLACED: lambda d: f"Order placed ({d.get('currency', '')} {d.get('total', '')}, via {d.get('source', '')})",
     ORDER_IMPORTED: lambda d: f"Order imported ({d.get('currency', '')} {d.get('total', '')})",
@@ -60,6 +60,17 @@ _DESCRIBE = {
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
 }
+
+
+def describes(*kinds: str):
+    """Register how the timeline words these event kinds: `fn(data) -> str`."""
+
+    def register(fn):
+        for kind in kinds:
+            _DESCRIBE[kind] = fn
+        return fn
+
+    return register
 
 
 def describe(event: DomainEvent) -> str:

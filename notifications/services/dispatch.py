@@ -34,6 +34,7 @@ MAX_ATTEMPTS = 6
 BATCH = 100
 SENDERS = {Channel.EMAIL: email.send, Channel.SMS: sms.send}
 _STATE_FOR = {"cancel": MessageState.CANCELLED, "suppress": MessageState.SUPPRESSED, "postpone": MessageState.SCHEDULED}
+_RESULT_FIELDS = ["state", "send_at", "last_error", "reason", "lease_expires_at", "provider_called_at", "updated_at"]
 _OUTCOME = {"cancel": "cancelled", "suppress": "suppressed", "postpone": "postponed"}
 _FIELDS = ["state", "reason", "send_at", "lease_expires_at", "provider_called_at", "attempts", "updated_at"]
 
@@ -76,7 +77,9 @@ def _timeline(message: Message, what: str, reason: str = "", **data) -> DomainEv
 
 def _outgoing(message: Message, messaging) -> Outgoing:
     context = message_context(message)
-    rendered = render(kind=message.kind, channel=message.channel, locale=message.locale, context=context)
+    rendered = render(
+        kind=message.kind, channel=message.channel, locale=message.locale, context=context, store_id=message.store_id
+    )
     headers = {}
     unsubscribe = context["links"]["unsubscribe"]
     if message.channel == Channel.EMAIL and not message.transactional and unsubscribe:
@@ -117,7 +120,7 @@ def _prepare(ids: list[int], now: datetime) -> list[tuple[Message, Outgoing]]:
     with transaction.atomic():
         messages = list(
             Message.objects.filter(id__in=ids, state=MessageState.SENDING)
-            .select_related("store", "customer", "order", "shipment")
+            .select_related("store", "customer", "order__store", "shipment")
             .prefetch_related("order__line_items__product", "order__shipments", "shipment__items")
         )
         # 1. Serialise frequency-cap decisions per customer across concurrent workers.
@@ -176,21 +179,20 @@ def _record(results: list[tuple[Message, str, Exception | None]], now: datetime)
                 suppressions.append(
                     Suppression(channel=message.channel, address=message.recipient, reason=message.reason)
                 )
+    sent = [m for m, _, error in results if error is None]
+    others = [m for m, _, error in results if error is not None]
     with transaction.atomic():
-        Message.objects.bulk_update(
-            [m for m, _, _ in results],
-            [
-                "state",
-                "sent_at",
-                "send_at",
-                "provider_message_id",
-                "last_error",
-                "reason",
-                "lease_expires_at",
-                "provider_called_at",
-                "updated_at",
-            ],
+        # The common case in two cheap statements: shared fields for all, then the provider ids.
+        Message.objects.filter(pk__in=[m.pk for m in sent]).update(
+            state=MessageState.SENT,
+            sent_at=now,
+            last_error="",
+            lease_expires_at=None,
+            provider_called_at=None,
+            updated_at=now,
         )
+        Message.objects.bulk_update(sent, ["provider_message_id"])
+        Message.objects.bulk_update(others, _RESULT_FIELDS)
         Suppression.objects.bulk_create(suppressions, ignore_conflicts=True)
         event_record_many([e for e in events if e is not None])
 

@@ -1,0 +1,50 @@
+from argparse import ArgumentTypeError
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from notifications.services.ops import messages_retry_failed
+from orders.models import Store
+
+DEFAULT_HOURS = 24
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"want a day like 2025-01-31, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Put failed messages back in the queue, due now, with fresh attempts. Messages whose recipient is "
+        f"on the suppression list stay failed. By default those that failed in the last {DEFAULT_HOURS} hours."
+    )
+
+    def add_arguments(self, parser):
+        since = parser.add_mutually_exclusive_group()
+        since.add_argument("--since", type=_day, help="Messages that failed on or after this day (YYYY-MM-DD).")
+        since.add_argument("--hours", type=int, help="Messages that failed in the last N hours.")
+        parser.add_argument("--store", help="Only this store's messages (its slug).")
+        parser.add_argument("--dry-run", action="store_true", help="Count what would be retried; change nothing.")
+
+    def handle(self, *args, since, hours, store, dry_run, **options):
+        if since is not None:
+            cutoff = timezone.make_aware(datetime.combine(since, time.min))
+        else:
+            if hours is not None and hours <= 0:
+                raise CommandError("--hours wants a positive number.")
+            cutoff = timezone.now() - timedelta(hours=hours or DEFAULT_HOURS)
+        found = None
+        if store:
+            found = Store.objects.filter(slug=store).first()
+            if found is None:
+                raise CommandError(f"No store {store!r}.")
+        outcome = messages_retry_failed(since=cutoff, store=found, dry_run=dry_run, actor="manage.py retry_failed")
+        verb = "Would retry" if dry_run else "Retried"
+        self.stdout.write(
+            f"{verb} {len(outcome.retried)} failed messages since {cutoff:%Y-%m-%d %H:%M %Z}; "
+            f"skipped {len(outcome.skipped)} whose recipient is on the suppression list."
+        )
