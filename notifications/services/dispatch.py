@@ -21,7 +21,7 @@ from django.utils import timezone
 from notifications.channels import Outgoing, ProviderPermanentError, ProviderTransientError, email, sms
 from notifications.context import message_context
 from notifications.models import Channel, Message, MessageState, Suppression
-from notifications.rendering import render
+from notifications.rendering import overrides_for, render
 from orders.events import event_record_many
 from orders.models import Customer, DomainEvent
 
@@ -75,10 +75,15 @@ def _timeline(message: Message, what: str, reason: str = "", **data) -> DomainEv
     )
 
 
-def _outgoing(message: Message, messaging) -> Outgoing:
+def _outgoing(message: Message, messaging, overrides: dict) -> Outgoing:
     context = message_context(message)
     rendered = render(
-        kind=message.kind, channel=message.channel, locale=message.locale, context=context, store_id=message.store_id
+        kind=message.kind,
+        channel=message.channel,
+        locale=message.locale,
+        context=context,
+        store_id=message.store_id,
+        overrides=overrides,
     )
     headers = {}
     unsubscribe = context["links"]["unsubscribe"]
@@ -128,6 +133,7 @@ def _prepare(ids: list[int], now: datetime) -> list[tuple[Message, Outgoing]]:
         if optional_customers:
             list(Customer.objects.select_for_update().filter(pk__in=optional_customers).order_by("pk").values("pk"))
         facts = facts_for(messages, now)
+        overrides = overrides_for({m.store_id for m in messages})
         for message in messages:
             # 2. A worker died after handing this one to the provider: never send it twice.
             if message.provider_called_at:
@@ -143,7 +149,7 @@ def _prepare(ids: list[int], now: datetime) -> list[tuple[Message, Outgoing]]:
                 events.append(_timeline(message, _OUTCOME[decision.action], decision.reason))
                 continue
             try:
-                to_send.append((message, _outgoing(message, facts.settings[message.store_id])))
+                to_send.append((message, _outgoing(message, facts.settings[message.store_id], overrides)))
             except Exception as exc:  # a broken template fails this message, not the batch
                 logger.exception("rendering message %s failed", message.pk)
                 message.state, message.lease_expires_at = MessageState.FAILED, None
