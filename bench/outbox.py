@@ -4,14 +4,19 @@
 
 DATABASE_URL names a scratch database; it is created afresh (dropped first if a previous run left
 it, through the server's `postgres` database), migrated, and dropped at the end unless --keep. Settings: postpurchase.settings.test on
-that database, with Django's dummy email backend as the provider edge (it accepts and drops).
+that database. The provider edge is a no-op channel (MESSAGE_SENDERS -> notifications.channels.null:
+accepts every message, never reads, so never renders, its content) for (a) and (c); (d) and (e) go
+through the real email channel, which renders, into Django's dummy email backend (it drops).
 
 1. Set up one store, N/10 orders with 2-3 line items each, and 10 due order confirmations per
    order (email, transactional, distinct dedupe keys): real orders, so rendering is realistic.
    A few hundred extra messages warm up templates and connections before any clock starts.
-2. (a) ours: `messages_dispatch_due(limit=100)` until nothing is due -> messages/s.
+2. (a) ours: `messages_dispatch_due(limit=100)` until nothing is due, no-op channel -> messages/s.
 3. (b) bare: the same rows reset to scheduled, then a psycopg loop of
    SELECT ... FOR UPDATE SKIP LOCKED LIMIT 100 + UPDATE ... SET state='sent' per transaction.
+   Then the floor: reset, and the statements (a) cannot do without (read the rows and the
+   suppressions, claim + mark, commit, mark sent, insert the timeline events, commit) in raw
+   psycopg: what (a) would cost with no Python around its SQL.
 4. (c) Celery: reset again; `messages_claim` + one `messages_deliver_task` per batch of 100,
    eager (in this process) by default, or with --worker N on a real worker (N processes) over
    the embedded filesystem broker.
@@ -19,7 +24,10 @@ that database, with Django's dummy email backend as the provider edge (it accept
    every --period seconds (the beat runs every 5 s; 1 s by default here); percentiles of
    sent_at - send_at (sent_at is stamped when a batch starts delivering) and of the end of the
    sweep that sent each message - send_at (what a customer waits, at most).
-6. Print a table: rates, the ratios ours/bare (target >= 0.5, aim 0.8) and Celery/bare (target
+6. (e) ours through the email channel: reset again, `messages_dispatch_due` with the default
+   senders (context, templates, CSS inlining, EmailMessage, dummy backend), and rendering alone:
+   the same messages' context + templates timed without any queue work. (e) - (a) ~ rendering.
+7. Print a table: rates, the ratios ours/bare (target >= 0.5, aim 0.8) and Celery/bare (target
    >= 0.35), and the lag percentiles. With --profile, cProfile (a) and print the top functions.
 
 Not part of the test run. See bench/README.md for what the numbers mean.
@@ -42,6 +50,7 @@ from pathlib import Path
 
 import dj_database_url
 import psycopg
+from psycopg.types.json import Jsonb
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_ORDER = 10
@@ -50,6 +59,12 @@ BATCH = 100
 FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Frances", "Donald"]
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Torvalds", "Allen", "Knuth"]
 ITEMS = [("TEE-1", "Linen tee", "25.00"), ("CAP-1", "Wool cap", "19.90"), ("SOCK-1", "Alpaca socks", "12.00")]
+NULL_SENDERS = {"email": "notifications.channels.null.send", "sms": "notifications.channels.null.send"}
+# For --worker: the worker's settings are local's with the no-op channel (written to a temp dir).
+WORKER_SETTINGS = f"""from postpurchase.settings.local import *  # noqa: F403
+
+MESSAGE_SENDERS = {NULL_SENDERS!r}
+"""
 
 
 def _conninfo(cfg: dict, dbname: str) -> str:
@@ -176,7 +191,7 @@ def count_sent(ids: list[int]) -> int:
     return Message.objects.filter(pk__in=ids, state=MessageState.SENT).count()
 
 
-def run_ours(ids: list[int], profile: bool) -> tuple[float, int, str]:
+def run_ours(ids: list[int], profile: bool = False) -> tuple[float, int, str]:
     from notifications.models import Message
     from notifications.services import messages_dispatch_due
 
@@ -244,6 +259,68 @@ def run_bare(ids: list[int]) -> tuple[float, int]:
                     "UPDATE notifications_message SET state = 'sent', sent_at = now() WHERE id = ANY(%s)", [batch]
                 )
                 done += len(batch)
+        elapsed = time.perf_counter() - started
+    return elapsed, done
+
+
+def run_floor(ids: list[int]) -> tuple[float, int]:
+    """(b) plus the statements (a) cannot do without, in raw psycopg with no Python around them:
+    lock, read the rows and the suppressions, claim and mark in one UPDATE, commit; then mark them
+    sent with per-row provider ids and insert their timeline events, commit. The floor for (a)."""
+    from django.db import connection
+
+    info = _conninfo(connection.settings_dict, connection.settings_dict["NAME"])
+    done = 0
+    with psycopg.connect(info) as raw:
+        started = time.perf_counter()
+        while True:
+            with raw.transaction(), raw.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM notifications_message WHERE state = 'scheduled' AND send_at <= now() "
+                    "ORDER BY send_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                    [BATCH],
+                )
+                batch = [row[0] for row in cursor.fetchall()]
+                if not batch:
+                    break
+                rows = cursor.execute(
+                    "SELECT m.id, m.store_id, m.order_id, m.customer_id, m.kind, m.channel, m.recipient, o.status, "
+                    "c.timezone, s.timezone FROM notifications_message m JOIN orders_store s ON s.id = m.store_id "
+                    "LEFT JOIN orders_order o ON o.id = m.order_id LEFT JOIN orders_customer c ON c.id = m.customer_id "
+                    "WHERE m.id = ANY(%s) ORDER BY m.send_at, m.id",
+                    [batch],
+                ).fetchall()
+                cursor.execute(
+                    "SELECT channel, address FROM notifications_suppression WHERE address = ANY(%s)",
+                    [[row[6] for row in rows]],
+                )
+                cursor.execute(
+                    "UPDATE notifications_message SET state = 'sending', lease_expires_at = now() + interval '5 min', "
+                    "attempts = attempts + 1, provider_called_at = now(), updated_at = now() WHERE id = ANY(%s)",
+                    [batch],
+                )
+            with raw.transaction(), raw.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE notifications_message SET state = 'sent', sent_at = now(), provider_message_id = 'null-' || id, "
+                    "last_error = '', lease_expires_at = NULL, provider_called_at = NULL, updated_at = now() "
+                    "WHERE id = ANY(%s)",
+                    [batch],
+                )
+                cursor.execute(
+                    "INSERT INTO orders_domainevent (store_id, order_id, customer_id, kind, data, actor, created_at) "
+                    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::jsonb[], "
+                    "%s::text[], %s::timestamptz[])",
+                    [
+                        [row[1] for row in rows],
+                        [row[2] for row in rows],
+                        [row[3] for row in rows],
+                        ["message.sent"] * len(rows),
+                        [Jsonb({"message_id": r[0], "kind": r[4], "channel": r[5], "reason": ""}) for r in rows],
+                        ["outbox"] * len(rows),
+                        [_now()] * len(rows),
+                    ],
+                )
+            done += len(batch)
         elapsed = time.perf_counter() - started
     return elapsed, done
 
@@ -347,6 +424,7 @@ def main() -> int:
 
     logging.getLogger("kombu").setLevel(logging.ERROR)  # the filesystem broker has no host name; fine
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    settings.MESSAGE_SENDERS = NULL_SENDERS
     worker = None
     try:
         started = time.perf_counter()
@@ -362,22 +440,28 @@ def main() -> int:
 
         from notifications.services import messages_dispatch_due
 
+        settings.MESSAGE_SENDERS = {}  # warm the email channel too: templates, CSS inliner
         messages_dispatch_due(limit=BATCH, max_batches=WARM_UP // BATCH)  # warm-up: templates, pool
+        settings.MESSAGE_SENDERS = NULL_SENDERS
         assert count_sent(warm_ids) == WARM_UP, "the warm-up messages were not sent"
         _vacuum()
 
         ours, ours_sent, profile = run_ours(ids, args.profile)
         assert ours_sent == len(ids), f"ours sent {ours_sent} of {len(ids)}"
-        rendering = time_rendering(ids)
 
         reset(ids)
         bare, bare_sent = run_bare(ids)
         assert bare_sent == len(ids), f"bare sent {bare_sent} of {len(ids)}"
+        reset(ids)
+        floor, floor_sent = run_floor(ids)
+        assert floor_sent == len(ids), f"the floor sent {floor_sent} of {len(ids)}"
 
         if args.worker:
+            (Path(broker.name) / "bench_worker_settings.py").write_text(WORKER_SETTINGS)
             env = {
                 **os.environ,
-                "DJANGO_SETTINGS_MODULE": "postpurchase.settings.local",
+                "PYTHONPATH": os.pathsep.join(filter(None, [broker.name, os.environ.get("PYTHONPATH")])),
+                "DJANGO_SETTINGS_MODULE": "bench_worker_settings",
                 "DEBUG": "false",
                 "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 50,
                 "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -406,7 +490,15 @@ def main() -> int:
             worker = None
             app.conf.task_always_eager = True
 
+        reset(ids)
+        settings.MESSAGE_SENDERS = {}
+        rendered, rendered_sent, _ = run_ours(ids)
+        assert rendered_sent == len(ids), f"ours through the email channel sent {rendered_sent} of {len(ids)}"
+        settings.MESSAGE_SENDERS = NULL_SENDERS
+        rendering = time_rendering(ids)
+
         Message.objects.filter(pk__in=ids).update(state="cancelled")  # only (d)'s rows are due now
+        settings.MESSAGE_SENDERS = {}  # what a customer waits for includes rendering
         by_sent_at, by_sweep_end, sweeping = run_lag(lag_ids, args.period, args.spread)
 
         n = len(ids)
@@ -414,15 +506,19 @@ def main() -> int:
         how = f"real worker, {args.worker} processes, filesystem broker" if args.worker else "eager, in process"
 
         def row(label: str, seconds: float) -> None:
-            print(f"{label:48} {seconds:8.2f} {n / seconds:9,.0f} {n / seconds / bare_rate:8.2f}")
+            print(f"{label:60} {seconds:8.2f} {n / seconds:9,.0f} {n / seconds / bare_rate:8.2f}")
 
         print()
-        print(f"{'run':48} {'seconds':>8} {'msg/s':>9} {'vs bare':>8}")
-        row("(a) ours: messages_dispatch_due(limit=100)", ours)
+        print(f"{'run':60} {'seconds':>8} {'msg/s':>9} {'vs bare':>8}")
+        row("(a) ours: messages_dispatch_due(limit=100), no-op channel", ours)
         row("(b) bare: SKIP LOCKED + UPDATE, psycopg", bare)
-        row(f"(c) Celery: a deliver task per 100 ({how.split(',')[0]})", celery)
-        row("    (a) without rendering (context + templates)", max(ours - rendering, 1e-9))
-        print(f"    rendering alone: {rendering:.2f} s, {rendering / n * 1000:.2f} ms a message")
+        row("    floor: (b) + the reads and writes (a) needs, psycopg", floor)
+        row(f"(c) Celery: a deliver task per 100, no-op ({how.split(',')[0]})", celery)
+        row("(e) ours through the email channel (renders)", rendered)
+        print(
+            f"    rendering alone (context + templates): {rendering:.2f} s, {rendering / n * 1000:.2f} ms a message; "
+            f"(e) - (a): {rendered - ours:.2f} s"
+        )
         print(f"targets: (a)/(b) >= 0.5 (aim 0.8), (c)/(b) >= 0.35. (c) ran {how}.")
         print()
         print(

@@ -1,5 +1,6 @@
 """SMS backends, chosen by settings.SMS_BACKEND like email backends: twilio in production,
-console or file in development, locmem in tests (`outbox` collects what was sent)."""
+console or file in development, locmem in tests (`outbox` collects what was sent), null to drop
+every SMS unread (and so unrendered)."""
 
 import json
 import sys
@@ -37,8 +38,16 @@ class FileBackend:
 
 class LocmemBackend:
     def send(self, outgoing: Outgoing) -> str:
+        outgoing.content  # noqa: B018 - render now, as a real provider would read it, not when a test looks
         outbox.append(outgoing)
         return f"locmem-{len(outbox)}"
+
+
+class NullBackend:
+    """Accepts every SMS and drops it without reading (so without rendering) it."""
+
+    def send(self, outgoing: Outgoing) -> str:
+        return f"null-{outgoing.message_id}"
 
 
 def get_backend():

@@ -2,14 +2,20 @@
 
 Scheduling only decides what *might* be sent; the world changes until send_at (the parcel
 arrives, the customer unsubscribes), so every rule is applied again when the message is due.
+
+The rules read a `Due`: the few columns of a message, its order, shipment, customer and store they
+need, from one `.values()` query per batch (`due_rows`), so the dispatcher builds no model
+instance for a message it does not render. `facts_for` and `decide` also take Message instances
+(the ops commands explain messages they already loaded), turned into a `Due` with `Due.of`.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from notifications.flows import messaging_for
 from notifications.models import (
@@ -23,7 +29,7 @@ from notifications.models import (
     Preference,
     Suppression,
 )
-from orders.models import OrderStatus, ShipmentStatus
+from orders.models import OrderStatus, ShipmentStatus, Store
 
 STALE_AFTER = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -40,6 +46,75 @@ class Decision:
 
 
 SEND = Decision("send")
+SHIPMENT_LABELS = {value: str(label) for value, label in ShipmentStatus.choices}
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """What the checks (and the dispatcher's hand-over) read about one due message."""
+
+    id: int
+    store_id: int
+    customer_id: int | None
+    order_id: int | None
+    shipment_id: int | None
+    kind: str
+    channel: str
+    recipient: str
+    transactional: bool
+    send_at: datetime
+    attempts: int
+    provider_called_at: datetime | None
+    order_status: str | None
+    shipment_status: str | None
+    shipment_delayed: bool | None
+    customer_timezone: str | None
+    store_timezone: str
+    store_name: str
+    store_support_email: str
+
+    @classmethod
+    def of(cls, message: Message) -> "Due":
+        order, shipment, customer, store = message.order, message.shipment, message.customer, message.store
+        return cls(
+            id=message.pk,
+            store_id=message.store_id,
+            customer_id=message.customer_id,
+            order_id=message.order_id,
+            shipment_id=message.shipment_id,
+            kind=message.kind,
+            channel=message.channel,
+            recipient=message.recipient,
+            transactional=message.transactional,
+            send_at=message.send_at,
+            attempts=message.attempts,
+            provider_called_at=message.provider_called_at,
+            order_status=order.status if order else None,
+            shipment_status=shipment.status if shipment else None,
+            shipment_delayed=shipment.delayed if shipment else None,
+            customer_timezone=customer.timezone if customer else None,
+            store_timezone=store.timezone,
+            store_name=store.name,
+            store_support_email=store.support_email,
+        )
+
+
+# Due's attributes -> the lookups that read them; the rest are the message's own columns.
+_JOINED = {
+    "order_status": "order__status",
+    "shipment_status": "shipment__status",
+    "shipment_delayed": "shipment__delayed",
+    "customer_timezone": "customer__timezone",
+    "store_timezone": "store__timezone",
+    "store_name": "store__name",
+    "store_support_email": "store__support_email",
+}
+_LOOKUPS = {name: _JOINED.get(name, name) for name in Due.__dataclass_fields__}
+
+
+def due_rows(messages: QuerySet[Message]) -> list[Due]:
+    """`messages` as Due rows, in their order, in one query (joins, no model instances)."""
+    return [Due(*row) for row in messages.values_list(*_LOOKUPS.values())]
 
 
 @dataclass
@@ -53,52 +128,71 @@ class Facts:
     settings: dict[int, MessagingSettings] = field(default_factory=dict)
 
 
-def facts_for(messages: list[Message], now: datetime) -> Facts:
-    customer_ids = {m.customer_id for m in messages if m.customer_id}
+def _due(message: Due | Message) -> Due:
+    return message if isinstance(message, Due) else Due.of(message)
+
+
+def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
+    """The facts about these messages, one query per kind of fact, skipping the kinds no
+    message needs (a batch of order updates by email reads the suppressions and settings only)."""
+    rows = [_due(m) for m in messages]
+    # Consent matters for SMS and optional messages; the frequency and cap for optional ones only.
+    consenting = {r.customer_id for r in rows if r.customer_id and (r.channel == Channel.SMS or not r.transactional)}
+    optional = {r.customer_id for r in rows if r.customer_id and not r.transactional}
+    # An empty `__in` sends no query at all.
     facts = Facts(
         suppressed=set(
-            Suppression.objects.filter(address__in={m.recipient for m in messages}).values_list("channel", "address")
+            Suppression.objects.filter(address__in={r.recipient for r in rows}).values_list("channel", "address")
         ),
-        consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=customer_ids)},
-        frequency=dict(Preference.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "frequency")),
+        consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=consenting)},
+        frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
+        settings=_settings_for({r.store_id for r in rows}),
     )
     # Optional messages already out, or being handed to a provider right now by another batch.
     recent = Message.objects.filter(
         Q(state__in=[MessageState.SENT, MessageState.DELIVERED], sent_at__gte=now - MONTH)
         | Q(state=MessageState.SENDING, provider_called_at__isnull=False),
-        customer_id__in={m.customer_id for m in messages if not m.transactional and m.customer_id},
+        customer_id__in=optional,
         transactional=False,
     ).values_list("customer_id", "sent_at", "provider_called_at")
     for customer_id, sent_at, called_at in recent:
         facts.recent_optional[customer_id].append(sent_at or called_at)
-    for store in {m.store_id: m.store for m in messages}.values():
-        facts.settings[store.pk] = messaging_for(store)
     return facts
 
 
-def _no_longer_true(message: Message, now: datetime) -> str:
-    order, shipment = message.order, message.shipment
-    if order and order.status == OrderStatus.CANCELLED:
+def _settings_for(store_ids: set[int]) -> dict[int, MessagingSettings]:
+    """Every store's messaging settings in one query; a store without them gets its defaults."""
+    if not store_ids:
+        return {}
+    found = {s.store_id: s for s in MessagingSettings.objects.filter(store_id__in=store_ids)}
+    if missing := store_ids - found.keys():
+        for store in Store.objects.filter(pk__in=missing):
+            found[store.pk] = messaging_for(store)
+    return found
+
+
+def _no_longer_true(message: Due, now: datetime) -> str:
+    if message.order_status == OrderStatus.CANCELLED:
         return "the order was cancelled"
-    if message.kind in FOLLOW_UPS and order and order.status == OrderStatus.RETURNED:
+    if message.kind in FOLLOW_UPS and message.order_status == OrderStatus.RETURNED:
         return "the order was returned"
     if now - message.send_at > STALE_AFTER:
         return "it was due more than 7 days ago"
-    if shipment is None:
+    if message.shipment_id is None:
         return ""
-    status = shipment.status
+    status = message.shipment_status
     still_true = {
         MessageKind.SHIPPED: status
         in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT),
         MessageKind.OUT_FOR_DELIVERY: status == ShipmentStatus.OUT_FOR_DELIVERY,
         MessageKind.DELIVERED: status == ShipmentStatus.DELIVERED,
         MessageKind.EXCEPTION: status == ShipmentStatus.EXCEPTION,
-        MessageKind.DELAYED: shipment.delayed and status != ShipmentStatus.DELIVERED,
+        MessageKind.DELAYED: message.shipment_delayed and status != ShipmentStatus.DELIVERED,
     }.get(message.kind, True)
-    return "" if still_true else f"the shipment is now {shipment.get_status_display().lower()}"
+    return "" if still_true else f"the shipment is now {SHIPMENT_LABELS.get(status, status).lower()}"
 
 
-def _not_allowed(message: Message, facts: Facts) -> str:
+def _not_allowed(message: Due, facts: Facts) -> str:
     if (message.channel, message.recipient) in facts.suppressed:
         return f"{message.recipient} is on the suppression list"
     consent = facts.consents.get((message.customer_id, message.channel))
@@ -113,9 +207,9 @@ def _not_allowed(message: Message, facts: Facts) -> str:
     return ""
 
 
-def _zone(message: Message) -> ZoneInfo:
+def _zone(message: Due) -> ZoneInfo:
     """The recipient's time zone: the customer's, else the store's, else UTC."""
-    for name in (message.customer.timezone if message.customer else "", message.store.timezone):
+    for name in (message.customer_timezone or "", message.store_timezone):
         if name:
             try:
                 return ZoneInfo(name)
@@ -135,7 +229,7 @@ def quiet_until(now: datetime, zone: ZoneInfo, start: time, end: time) -> dateti
     return datetime.combine(end_day, end, tzinfo=zone)
 
 
-def _capped(message: Message, facts: Facts, settings: MessagingSettings, now: datetime) -> Decision | None:
+def _capped(message: Due, facts: Facts, settings: MessagingSettings, now: datetime) -> Decision | None:
     sent = sorted(t for t in facts.recent_optional[message.customer_id] if t)
     in_month = [t for t in sent if t > now - MONTH]
     if len(in_month) >= settings.cap_per_month:
@@ -150,9 +244,10 @@ def _capped(message: Message, facts: Facts, settings: MessagingSettings, now: da
     return None
 
 
-def decide(message: Message, facts: Facts, now: datetime) -> Decision:
+def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
     """The send-time verdict for one due message. An optional message that passes is counted
     at once, so the next one in the same batch sees it."""
+    message = _due(message)
     if reason := _no_longer_true(message, now):
         return Decision("cancel", reason)
     if reason := _not_allowed(message, facts):
