@@ -56,6 +56,7 @@ lock: $(BIN)/uv
 
 bench: install
 	$(BIN)/python bench/import_orders.py
+	DATABASE_URL=$${DATABASE_URL%/*}/bench_outbox $(BIN)/python bench/outbox.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -28,8 +28,8 @@ from postpurchase.exceptions import DomainError, InvalidTransition
 
 from .customers import customer_upsert, products_for_skus
 
-# Fields an update from the platform may change on an existing order.
-_UPDATABLE = (
+# Fields a later copy of an order (platform update, API, import) may change.
+ORDER_UPDATABLE_FIELDS = (
     "email",
     "phone",
     "currency",
@@ -168,7 +168,7 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
 
 def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
     values = _order_values(data)
-    changed = [name for name in _UPDATABLE if getattr(order, name) != values[name]]
+    changed = [name for name in ORDER_UPDATABLE_FIELDS if getattr(order, name) != values[name]]
     for name in changed:
         setattr(order, name, values[name])
     if data.external_id and not order.external_id:

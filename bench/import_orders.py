@@ -1,0 +1,373 @@
+"""How fast is import_orders next to a raw COPY of the same rows, and does its memory stay flat?
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_orders.py [--orders 100000]
+
+1. Create a scratch database (bench_import) on DATABASE_URL's server and migrate it.
+2. Write N orders (about 2.5 line items each) as a CSV in our format to a temp directory.
+3. Time `manage.py import_orders` on it (the command itself, in this process) and record
+   the peak resident memory it reached.
+4. Truncate the tables, then time a raw psycopg COPY of the same customers, products,
+   orders, line items and events (the COPY data is prepared before the clock starts).
+5. Print rows/s of both, the ratio ours/COPY (target >= 0.2, aim 0.5) and the peak memory;
+   drop the scratch database.
+
+Not part of the test run. See bench/README.md for what the numbers mean.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import dj_database_url
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH_DB = "bench_import"
+HEADER = [
+    "order_number",
+    "external_id",
+    "placed_at",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "locale",
+    "currency",
+    "sku",
+    "title",
+    "quantity",
+    "unit_price",
+    "shipping_total",
+    "tax_total",
+    "discount_total",
+    "total",
+    "ship_name",
+    "ship_line1",
+    "ship_line2",
+    "ship_city",
+    "ship_region",
+    "ship_postal_code",
+    "ship_country",
+]
+CITIES = [("Berlin", "BE", "DE", "+4930"), ("Paris", "", "FR", "+3314"), ("Austin", "TX", "US", "+1512")]
+FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Frances", "Donald"]
+LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Torvalds", "Allen", "Knuth"]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _conninfo(url: str, dbname: str) -> str:
+    cfg = dj_database_url.parse(url)
+    parts = {"host": cfg["HOST"], "port": cfg["PORT"], "user": cfg["USER"], "password": cfg["PASSWORD"]}
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v) + f" dbname={dbname}"
+
+
+def generate(path: Path, orders: int, seed: int = 42) -> int:
+    """Write `orders` orders as our CSV; return the number of rows (line items). Streams: flat memory."""
+    rnd = random.Random(seed)
+    customers = max(1, orders // 3)
+    catalogue = [(f"SKU-{n:05d}", f"Product {n}", Decimal(rnd.randint(300, 15000)) / 100) for n in range(2000)]
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for n in range(orders):
+            c = rnd.randrange(customers)
+            city, region, country, prefix = CITIES[c % len(CITIES)]
+            items = [rnd.choice(catalogue) for _ in range(rnd.randint(1, 4))]  # 2.5 on average
+            quantities = [rnd.randint(1, 3) for _ in items]
+            subtotal = sum((price * q for (_s, _t, price), q in zip(items, quantities, strict=True)), Decimal(0))
+            shipping, tax = Decimal("4.90"), (subtotal * Decimal("0.19")).quantize(Decimal("0.01"))
+            first, last = FIRST[c % 10], LAST[(c // 10) % 10]
+            order = [
+                f"#{100000 + n}",
+                f"gid-{n}",
+                (start + timedelta(minutes=5 * n)).isoformat(),
+                f"customer{c}@example.com",
+                f"{prefix}{5550000 + c % 99999:07d}",
+                first,
+                last,
+                "en",
+                "EUR",
+            ]
+            tail = ["4.90", str(tax), "0.00", str(subtotal + shipping + tax), f"{first} {last}"]
+            tail += [f"{c % 200 + 1} Main Street", "", city, region, f"{10000 + c % 89999}", country]
+            for i, ((sku, title, price), q) in enumerate(zip(items, quantities, strict=True)):
+                # Order-level cells on the first row only, as our format allows.
+                head = order if i == 0 else [order[0]] + [""] * 8
+                rest = tail if i == 0 else [""] * len(tail)
+                writer.writerow([*head, sku, title, q, price, *rest])
+                rows += 1
+    return rows
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class _CopyFile:
+    def __init__(self, directory: Path, table: str, columns: list[str]):
+        self.table, self.columns, self.path = table, columns, directory / f"{table}.copy"
+        self.fh = self.path.open("w", encoding="utf-8")
+
+    def add(self, *values) -> None:
+        self.fh.write("\t".join(map(_copy_text, values)) + "\n")
+
+
+def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFile]:
+    """The rows our importer wrote, as COPY text files for the same tables (ids assigned here)."""
+    now = datetime.now(UTC).isoformat()
+    files = {
+        "customer": _CopyFile(
+            directory,
+            "orders_customer",
+            [
+                "id",
+                "store_id",
+                "email",
+                "phone",
+                "first_name",
+                "last_name",
+                "locale",
+                "timezone",
+                "external_id",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        "product": _CopyFile(
+            directory,
+            "orders_product",
+            [
+                "id",
+                "store_id",
+                "sku",
+                "title",
+                "url",
+                "image_url",
+                "category",
+                "price",
+                "returnable",
+                "care_instructions",
+                "external_id",
+            ],
+        ),
+        "order": _CopyFile(
+            directory,
+            "orders_order",
+            [
+                "id",
+                "store_id",
+                "number",
+                "external_id",
+                "customer_id",
+                "email",
+                "phone",
+                "currency",
+                "subtotal",
+                "shipping_total",
+                "tax_total",
+                "discount_total",
+                "total",
+                "shipping_address",
+                "billing_address",
+                "placed_at",
+                "status",
+                "locale",
+                "source",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        "item": _CopyFile(
+            directory,
+            "orders_lineitem",
+            ["order_id", "product_id", "sku", "title", "quantity", "unit_price", "external_id"],
+        ),
+        "event": _CopyFile(
+            directory,
+            "orders_domainevent",
+            ["store_id", "order_id", "customer_id", "kind", "data", "actor", "created_at"],
+        ),
+    }
+    customers: dict[str, int] = {}
+    products: dict[str, int] = {}
+    order_id = 0
+    pending: list[dict] = []
+
+    def close_order():
+        nonlocal order_id
+        if not pending:
+            return
+        first = pending[0]
+        order_id += 1
+        email = first["email"].lower()
+        if email not in customers:
+            customers[email] = len(customers) + 1
+            files["customer"].add(
+                customers[email],
+                store_id,
+                email,
+                first["phone"],
+                first["first_name"],
+                first["last_name"],
+                "en",
+                "",
+                "",
+                now,
+                now,
+            )
+        subtotal = sum(Decimal(r["unit_price"]) * int(r["quantity"]) for r in pending)
+        address = {k: first[f"ship_{k}"] for k in ("name", "line1", "city", "region", "postal_code", "country")}
+        files["order"].add(
+            order_id,
+            store_id,
+            first["order_number"],
+            first["external_id"],
+            customers[email],
+            email,
+            first["phone"],
+            "EUR",
+            subtotal,
+            first["shipping_total"],
+            first["tax_total"],
+            first["discount_total"],
+            first["total"],
+            json.dumps({k: v for k, v in address.items() if v}),
+            "{}",
+            first["placed_at"],
+            "placed",
+            "en",
+            "import",
+            now,
+            now,
+        )
+        for r in pending:
+            if r["sku"] not in products:
+                products[r["sku"]] = len(products) + 1
+                product = (products[r["sku"]], store_id, r["sku"], r["title"], "", "", "", r["unit_price"])
+                files["product"].add(*product, "t", "", "")
+            files["item"].add(order_id, products[r["sku"]], r["sku"], r["title"], r["quantity"], r["unit_price"], "")
+        data = {"number": first["order_number"], "total": first["total"], "currency": "EUR", "source": "import"}
+        files["event"].add(store_id, order_id, customers[email], "order.imported", json.dumps(data), "bench", now)
+        pending.clear()
+
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if pending and row["order_number"] != pending[0]["order_number"]:
+                close_order()
+            pending.append(row)
+    close_order()
+    for f in files.values():
+        f.fh.close()
+    return list(files.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=None, help="import_orders --batch-size (default: its own)")
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+        return 2
+    maintenance_db = dj_database_url.parse(url)["NAME"] or "postgres"
+    with psycopg.connect(_conninfo(url, maintenance_db), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
+
+    # Django against the scratch database. DEBUG off: with it on, Django keeps every query in memory.
+    scheme, _sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0]
+    os.environ["DATABASE_URL"] = f"{scheme}://{netloc}/{SCRATCH_DB}"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postpurchase.settings.local")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from orders.models import DomainEvent, LineItem, Order, Store
+
+    try:
+        call_command("migrate", verbosity=0)
+        store = Store.objects.create(slug="bench", name="Bench", currency="EUR")
+        with tempfile.TemporaryDirectory() as tmp:
+            csv_path = Path(tmp) / "orders.csv"
+            started = time.perf_counter()
+            rows = generate(csv_path, args.orders)
+            size_mb = csv_path.stat().st_size / 1e6
+            print(
+                f"generated {args.orders:,} orders, {rows:,} rows, {size_mb:.0f} MB in {time.perf_counter() - started:.1f}s"
+            )
+
+            rss_before = _rss_mb()
+            options = {"verbosity": 0}
+            if args.batch_size:
+                options["batch_size"] = args.batch_size
+            started = time.perf_counter()
+            call_command("import_orders", str(csv_path), store="bench", **options)
+            ours = time.perf_counter() - started
+            rss_after = _rss_mb()
+            assert Order.objects.count() == args.orders, "not every order was imported"
+            assert LineItem.objects.count() == rows
+
+            copy_files = prepare_copy(csv_path, Path(tmp), store.pk)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "TRUNCATE orders_domainevent, orders_lineitem, orders_order, orders_customer, orders_product "
+                    "RESTART IDENTITY CASCADE"
+                )
+            connection.close()
+            with psycopg.connect(_conninfo(url, SCRATCH_DB)) as raw:
+                started = time.perf_counter()
+                with raw.cursor() as cursor:
+                    for f in copy_files:
+                        with (
+                            f.path.open("rb") as fh,
+                            cursor.copy(f"COPY {f.table} ({', '.join(f.columns)}) FROM STDIN") as copy,
+                        ):
+                            while chunk := fh.read(1 << 20):
+                                copy.write(chunk)
+                raw.commit()
+                baseline = time.perf_counter() - started
+            assert Order.objects.count() == args.orders
+            assert DomainEvent.objects.count() == args.orders
+
+        ours_rate, copy_rate = rows / ours, rows / baseline
+        print(f"import_orders: {ours:6.2f}s  {ours_rate:9,.0f} rows/s  {args.orders / ours:9,.0f} orders/s")
+        print(f"raw COPY:      {baseline:6.2f}s  {copy_rate:9,.0f} rows/s  {args.orders / baseline:9,.0f} orders/s")
+        print(f"ratio ours/COPY: {ours_rate / copy_rate:.2f}  (target >= 0.2, aim 0.5)")
+        print(f"peak memory (max RSS): {rss_before:.0f} MB before the import, {rss_after:.0f} MB after it")
+    finally:
+        connection.close()
+        connection.close_pool()
+        if not args.keep:
+            with psycopg.connect(_conninfo(url, maintenance_db), autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""Write one batch of validated orders with a fixed number of statements, whatever its size.
+
+The rules are order_upsert's (orders/services/orders.py), applied to many orders at once: the
+same order twice is one order (matched by platform id first, then by number); a later copy
+updates the fields the platform may change, replaces the line items unless some have shipped,
+and cancels the order if it says so. What differs is deliberate, for history:
+
+- created orders are source "import" and record one `order.imported` event each. Events are
+  bulk-inserted and not published to subscribers, so nothing reacts to old history (no
+  confirmation messages for last year's orders);
+- customers are matched by email; an import fills in what a customer lacks (phone, name,
+  locale) but never overwrites what we know: live orders are newer than any history.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orders import events
+from orders.inputs import OrderInput
+from orders.models import Customer, DomainEvent, LineItem, Order, OrderSource, OrderStatus, Shipment, Store
+from orders.services import products_for_skus
+from orders.services.orders import ORDER_UPDATABLE_FIELDS as UPDATABLE
+
+from .tables import among, commit_lazily, ids_reserve, rows_insert, rows_update, statistics_refresh
+
+ACTOR = "import_orders"
+_JSON = frozenset({"shipping_address", "billing_address"})
+_CUSTOMER_FIELDS = ("phone", "first_name", "last_name", "locale")
+_ORDER_INSERT = ("id", "store_id", "number", "external_id", "customer_id", "placed_at", "status", "source")
+_ORDER_INSERT += ("cancelled_at", *UPDATABLE)
+_ORDER_UPDATE = (*UPDATABLE, "external_id", "status", "cancelled_at", "updated_at")
+_ITEM_INSERT = ("order_id", "product_id", "sku", "title", "quantity", "unit_price", "external_id")
+_EVENT_INSERT = ("store_id", "order_id", "customer_id", "kind", "data", "actor", "created_at")
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Existing:
+    id: int
+    number: str
+    external_id: str
+    status: str
+    customer_id: int | None
+    values: dict
+
+
+@dataclass(slots=True)
+class _Update:
+    data: OrderInput
+    values: dict
+    found: _Existing
+    changed: list[str]
+    cancel: bool
+
+
+@dataclass
+class _Plan:
+    creates: list[tuple[OrderInput, dict]] = field(default_factory=list)
+    updates: list[_Update] = field(default_factory=list)
+    replaced: list[tuple[int, OrderInput]] = field(default_factory=list)  # (order id, input): items rewritten
+    result: BatchResult = field(default_factory=BatchResult)
+
+
+class BatchWriter:
+    """Writes the batches of one import into one store.
+
+    It remembers product ids by SKU from batch to batch: a catalogue is small next to its
+    orders, and the import never changes a product, so each SKU is looked up once per run.
+    """
+
+    MAX_PRODUCTS_REMEMBERED = 100_000
+    # Refresh the planner's statistics each time the orders created so far double from here.
+    ANALYZE_FROM = 5_000
+
+    def __init__(self, *, store: Store, dry_run: bool = False):
+        self.store = store
+        self.dry_run = dry_run
+        self.product_ids: dict[str, int] = {}
+        self.created = 0
+        self.analyze_at = self.ANALYZE_FROM
+
+    def write(self, orders: list[tuple[int, OrderInput]]) -> BatchResult:
+        """Write one batch in its own transaction; a dry run does all of it, then rolls it back.
+
+        If another writer inserted one of these orders (or customers, products) between our
+        read and our insert, a unique constraint refuses ours; reading again makes it an update.
+        """
+        for attempt in (1, 2):
+            try:
+                with transaction.atomic(durable=True):
+                    commit_lazily()
+                    result = self._write(orders)
+                    if self.dry_run:
+                        transaction.set_rollback(True)
+                        self.product_ids.clear()  # rolled back: they do not exist
+                break
+            except IntegrityError:
+                self.product_ids.clear()
+                if attempt == 2:
+                    raise
+        self.created += 0 if self.dry_run else result.created
+        if self.created >= self.analyze_at:
+            statistics_refresh(Order, Customer, LineItem)
+            self.analyze_at = 2 * self.created
+        return result
+
+    def _write(self, orders: list[tuple[int, OrderInput]]) -> BatchResult:
+        """The batch algorithm: about 15 statements per batch, never one per order.
+
+        1. Read the orders these already are, locked: by platform id, then by number.
+        2. Sort each input into create, update or skip, comparing it with the current order,
+           its line items and whether any shipped; refuse one that clashes with another order.
+        3. Products for the SKUs of every line item about to be written (unknown ones created).
+        4. Customers of the new orders, by email: insert the unknown, fill in blanks of the known.
+        5. Insert the new orders with reserved ids, so their items and events need no read-back.
+        6. Update the changed orders, in one executemany.
+        7. Replace line items: delete those of updated orders whose items changed, insert the new.
+        8. Record events: order.imported per new order, order.updated / order.cancelled per change.
+        """
+        now = timezone.now()
+        by_number, by_external = _existing(self.store, orders)  # 1.
+        plan = _plan(orders, by_number, by_external)  # 2.
+        to_write = [data for data, _values in plan.creates] + [data for _id, data in plan.replaced]
+        product_ids = self._products([item for data in to_write for item in data.line_items])  # 3.
+        customer_ids = _customers(self.store, [data for data, _values in plan.creates], now)  # 4.
+        order_ids = _orders_insert(self.store, plan.creates, customer_ids, now)  # 5.
+        _orders_update(plan.updates, now)  # 6.
+        created = [(order_id, data) for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)]
+        _items_write(created + plan.replaced, [order_id for order_id, _data in plan.replaced], product_ids)  # 7.
+        _events_record(self.store, plan, order_ids, customer_ids, now)  # 8.
+        plan.result.created, plan.result.updated = len(plan.creates), len(plan.updates)
+        return plan.result
+
+    def _products(self, items) -> dict[str, int]:
+        """Product ids for these line items' SKUs, creating unknown products."""
+        unknown = [item for item in items if item.sku and item.sku not in self.product_ids]
+        if unknown:
+            if len(self.product_ids) > self.MAX_PRODUCTS_REMEMBERED:
+                self.product_ids.clear()
+            found = products_for_skus(store=self.store, items=unknown)
+            self.product_ids.update((sku, product.pk) for sku, product in found.items())
+        return self.product_ids
+
+
+def _order_values(data: OrderInput) -> dict:
+    """The UPDATABLE fields as this input says them (email already normalised by validation)."""
+    return {
+        "email": data.email,
+        "phone": data.phone,
+        "currency": data.currency,
+        "subtotal": data.subtotal,
+        "shipping_total": data.shipping_total,
+        "tax_total": data.tax_total,
+        "discount_total": data.discount_total,
+        "total": data.grand_total,
+        "shipping_address": data.shipping_address,
+        "billing_address": data.billing_address,
+        "locale": data.locale,
+    }
+
+
+def _dumped(values: dict) -> tuple:
+    """UPDATABLE values in column order, JSON as text (as tables.rows_insert wants it)."""
+    return tuple(json.dumps(values[name]) if name in _JSON else values[name] for name in UPDATABLE)
+
+
+def _existing(store: Store, orders) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
+    numbers = {data.number for _line, data in orders}
+    external_ids = {data.external_id for _line, data in orders if data.external_id}
+    matching = among(Order, "number", numbers)
+    if external_ids:
+        matching = Q(matching) | Q(among(Order, "external_id", external_ids, not_blank=True))
+    # Locked, so a concurrent writer cannot change them between our comparison and our update.
+    rows = (
+        Order.objects.select_for_update()
+        .filter(matching, store=store)
+        .order_by()
+        .values_list("id", "number", "external_id", "status", "customer_id", *UPDATABLE)
+    )
+    by_number: dict[str, _Existing] = {}
+    by_external: dict[str, _Existing] = {}
+    for row in rows:
+        found = _Existing(*row[:5], values=dict(zip(UPDATABLE, row[5:], strict=True)))
+        by_number[found.number] = found
+        if found.external_id:
+            by_external[found.external_id] = found
+    return by_number, by_external
+
+
+def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Existing]) -> _Plan:
+    plan = _Plan()
+    matched: list[tuple[int, OrderInput, _Existing]] = []
+    claimed: dict[int, int] = {}
+    for line, data in orders:
+        found = by_external.get(data.external_id) if data.external_id else None
+        if found is None:
+            found = by_number.get(data.number)
+            if found is not None and data.external_id and found.external_id not in ("", data.external_id):
+                message = f"order number {data.number} already belongs to another order ({found.external_id})"
+                plan.result.errors.append((line, message))
+                continue
+        if found is None:
+            plan.creates.append((data, _order_values(data)))
+        elif found.id in claimed:
+            message = f"order {data.number} is the same order as the one on line {claimed[found.id]}"
+            plan.result.errors.append((line, message))
+        else:
+            claimed[found.id] = line
+            matched.append((line, data, found))
+    if not matched:
+        return plan
+
+    ids = [found.id for _line, _data, found in matched]
+    current_items: dict[int, list[tuple]] = defaultdict(list)
+    for order_id, *key in LineItem.objects.filter(among(LineItem, "order", ids)).values_list(
+        "order_id", "sku", "title", "quantity", "unit_price"
+    ):
+        current_items[order_id].append(tuple(key))
+    shipped = set(Shipment.objects.filter(among(Shipment, "order", ids)).values_list("order_id", flat=True))
+
+    for line, data, found in matched:
+        cancel = data.cancelled_at is not None and found.status != OrderStatus.CANCELLED
+        if cancel and (found.id in shipped or found.status != OrderStatus.PLACED):
+            plan.result.errors.append((line, f"order {data.number} cannot be cancelled: items have already shipped"))
+            continue
+        values = _order_values(data)
+        changed = [name for name in UPDATABLE if found.values[name] != values[name]]
+        if data.external_id and not found.external_id:
+            changed.append("external_id")  # first sent without one: adopt the platform's id
+        if found.id not in shipped:  # items in a shipment stay as they are: shipments point at them
+            new_items = sorted((i.sku, i.title, i.quantity, i.unit_price) for i in data.line_items)
+            if sorted(current_items[found.id]) != new_items:
+                changed.append("line_items")
+                plan.replaced.append((found.id, data))
+        if changed or cancel:
+            plan.updates.append(_Update(data, values, found, changed, cancel))
+        else:
+            plan.result.skipped += 1
+    return plan
+
+
+def _customers(store: Store, orders: list[OrderInput], now) -> dict[str, int]:
+    """Customer ids by email for these orders: the unknown inserted, blanks of the known filled."""
+    wanted: dict[str, dict] = {}
+    for data in orders:
+        fresh = {"phone": data.phone, "first_name": data.first_name, "last_name": data.last_name, "locale": data.locale}
+        known = wanted.setdefault(data.email, fresh)
+        for name in _CUSTOMER_FIELDS:  # a later order may know what an earlier one did not
+            known[name] = known[name] or fresh[name]
+    if not wanted:
+        return {}
+    ids: dict[str, int] = {}
+    fills = []
+    stored_rows = (
+        Customer.objects.filter(among(Customer, "email", wanted), store=store)
+        .order_by()
+        .values_list("id", "email", *_CUSTOMER_FIELDS)
+    )
+    for customer_id, email, *stored in stored_rows:
+        ids[email] = customer_id
+        merged = [old or wanted[email][name] for name, old in zip(_CUSTOMER_FIELDS, stored, strict=True)]
+        if merged != stored:
+            fills.append((*merged, now, customer_id))
+    rows_update(Customer, (*_CUSTOMER_FIELDS, "updated_at"), fills)
+
+    new = [email for email in wanted if email not in ids]
+    new_ids = ids_reserve(Customer, len(new))
+    rows = [
+        (customer_id, store.pk, email, *(wanted[email][name] for name in _CUSTOMER_FIELDS))
+        for customer_id, email in zip(new_ids, new, strict=True)
+    ]
+    rows_insert(Customer, ("id", "store_id", "email", *_CUSTOMER_FIELDS), rows)
+    ids.update(zip(new, new_ids, strict=True))
+    return ids
+
+
+def _orders_insert(store: Store, creates, customer_ids: dict[str, int], now) -> list[int]:
+    order_ids = ids_reserve(Order, len(creates))
+    rows = [
+        (
+            order_id,
+            store.pk,
+            data.number,
+            data.external_id,
+            customer_ids[data.email],
+            data.placed_at or now,
+            OrderStatus.CANCELLED if data.cancelled_at else OrderStatus.PLACED,
+            OrderSource.IMPORT,
+            data.cancelled_at,
+            *_dumped(values),
+        )
+        for order_id, (data, values) in zip(order_ids, creates, strict=True)
+    ]
+    rows_insert(Order, _ORDER_INSERT, rows)
+    return order_ids
+
+
+def _orders_update(updates: list[_Update], now) -> None:
+    rows = [
+        (
+            *_dumped(u.values),
+            u.found.external_id or u.data.external_id,
+            OrderStatus.CANCELLED if u.cancel else u.found.status,
+            u.data.cancelled_at if u.cancel else None,
+            now,
+            u.found.id,
+        )
+        for u in updates
+    ]
+    rows_update(Order, _ORDER_UPDATE, rows)
+
+
+def _items_write(orders: list[tuple[int, OrderInput]], replace_ids: list[int], product_ids: dict[str, int]) -> None:
+    if replace_ids:
+        # Through the ORM, so whatever points at the old items is handled as the models say.
+        LineItem.objects.filter(order_id__in=replace_ids).delete()
+    rows = [
+        (order_id, product_ids.get(i.sku), i.sku, i.title, i.quantity, i.unit_price, i.external_id)
+        for order_id, data in orders
+        for i in data.line_items
+    ]
+    rows_insert(LineItem, _ITEM_INSERT, rows)
+
+
+def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:
+    rows = []
+    for order_id, (data, values) in zip(order_ids, plan.creates, strict=True):
+        payload = {"number": data.number, "total": str(values["total"]), "currency": data.currency, "source": "import"}
+        rows.append(
+            (store.pk, order_id, customer_ids[data.email], events.ORDER_IMPORTED, json.dumps(payload), ACTOR, now)
+        )
+    for u in plan.updates:
+        customer_id = u.found.customer_id
+        if u.changed:
+            payload = json.dumps({"changed": u.changed})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_UPDATED, payload, ACTOR, now))
+        if u.cancel:
+            payload = json.dumps({"reason": "cancelled on the platform", "from": u.found.status})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_CANCELLED, payload, ACTOR, now))
+    rows_insert(DomainEvent, _EVENT_INSERT, rows)
