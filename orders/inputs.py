@@ -75,6 +75,22 @@ class OrderInput:
             return self.total
         return self.subtotal + self.shipping_total + self.tax_total - self.discount_total
 
+    def order_values(self) -> dict:
+        """The Order fields a later copy of this order may change (ORDER_UPDATABLE_FIELDS)."""
+        return {
+            "email": self.email.strip().lower(),
+            "phone": self.phone,
+            "currency": self.currency,
+            "subtotal": self.subtotal,
+            "shipping_total": self.shipping_total,
+            "tax_total": self.tax_total,
+            "discount_total": self.discount_total,
+            "total": self.grand_total,
+            "shipping_address": self.shipping_address,
+            "billing_address": self.billing_address,
+            "locale": self.locale,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class ShipmentItemInput:

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import Message, MessageState, Suppression
+from notifications.models import FINAL_STATES, Message, MessageState, Suppression
 from orders.events import event_record, event_record_many
 from orders.models import DomainEvent, Store
 from postpurchase.exceptions import DomainError, InvalidTransition
@@ -24,14 +24,7 @@ RETRY_REQUESTED = "message.retry_requested"
 CANCELLED = "message.cancelled"
 
 # A message that reached an end can be sent again; one still on its way cannot.
-RESENDABLE = (
-    MessageState.SENT,
-    MessageState.DELIVERED,
-    MessageState.BOUNCED,
-    MessageState.FAILED,
-    MessageState.CANCELLED,
-    MessageState.SUPPRESSED,
-)
+RESENDABLE = FINAL_STATES
 
 
 def _suppression(message: Message) -> Suppression | None:

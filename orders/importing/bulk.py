@@ -154,23 +154,6 @@ class BatchWriter:
         return self.product_ids
 
 
-def _order_values(data: OrderInput) -> dict:
-    """The UPDATABLE fields as this input says them (email already normalised by validation)."""
-    return {
-        "email": data.email,
-        "phone": data.phone,
-        "currency": data.currency,
-        "subtotal": data.subtotal,
-        "shipping_total": data.shipping_total,
-        "tax_total": data.tax_total,
-        "discount_total": data.discount_total,
-        "total": data.grand_total,
-        "shipping_address": data.shipping_address,
-        "billing_address": data.billing_address,
-        "locale": data.locale,
-    }
-
-
 def _dumped(values: dict) -> tuple:
     """UPDATABLE values in column order, JSON as text (as tables.rows_insert wants it)."""
     return tuple(json.dumps(values[name]) if name in _JSON else values[name] for name in UPDATABLE)
@@ -212,7 +195,7 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
                 plan.result.errors.append((line, message))
                 continue
         if found is None:
-            plan.creates.append((data, _order_values(data)))
+            plan.creates.append((data, data.order_values()))
         elif found.id in claimed:
             message = f"order {data.number} is the same order as the one on line {claimed[found.id]}"
             plan.result.errors.append((line, message))
@@ -235,7 +218,7 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
         if cancel and (found.id in shipped or found.status != OrderStatus.PLACED):
             plan.result.errors.append((line, f"order {data.number} cannot be cancelled: items have already shipped"))
             continue
-        values = _order_values(data)
+        values = data.order_values()
         changed = [name for name in UPDATABLE if found.values[name] != values[name]]
         if data.external_id and not found.external_id:
             changed.append("external_id")  # first sent without one: adopt the platform's id

@@ -18,21 +18,7 @@ def customer_upsert(
 
     Known values are never blanked by a later order that lacks them.
     """
-    customer, created = Customer.objects.get_or_create(
-        store=store,
-        email=normalize_email(email),
-        defaults={
-            "phone": phone,
-            "first_name": first_name,
-            "last_name": last_name,
-            "locale": locale,
-            "external_id": external_id,
-            "birthday": birthday,
-        },
-    )
-    if created:
-        return customer
-    fresh = {
+    known = {
         "phone": phone,
         "first_name": first_name,
         "last_name": last_name,
@@ -40,9 +26,12 @@ def customer_upsert(
         "external_id": external_id,
         "birthday": birthday,
     }
-    changed = [name for name, value in fresh.items() if value and getattr(customer, name) != value]
+    customer, created = Customer.objects.get_or_create(store=store, email=normalize_email(email), defaults=known)
+    if created:
+        return customer
+    changed = [name for name, value in known.items() if value and getattr(customer, name) != value]
     for name in changed:
-        setattr(customer, name, fresh[name])
+        setattr(customer, name, known[name])
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     return customer

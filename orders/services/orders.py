@@ -22,7 +22,6 @@ from orders.models import (
     ShipmentItem,
     ShipmentStatus,
     Store,
-    normalize_email,
 )
 from postpurchase.exceptions import DomainError, InvalidTransition
 
@@ -42,22 +41,6 @@ ORDER_UPDATABLE_FIELDS = (
     "billing_address",
     "locale",
 )
-
-
-def _order_values(data: OrderInput) -> dict:
-    return {
-        "email": normalize_email(data.email),
-        "phone": data.phone,
-        "currency": data.currency,
-        "subtotal": data.subtotal,
-        "shipping_total": data.shipping_total,
-        "tax_total": data.tax_total,
-        "discount_total": data.discount_total,
-        "total": data.grand_total,
-        "shipping_address": data.shipping_address,
-        "billing_address": data.billing_address,
-        "locale": data.locale,
-    }
 
 
 def _find_existing(store: Store, data: OrderInput) -> Order | None:
@@ -140,7 +123,7 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         customer=customer,
         placed_at=data.placed_at or timezone.now(),
         source=source,
-        **_order_values(data),
+        **data.order_values(),
     )
     _line_items_create(order, data)
     events.event_record(
@@ -155,19 +138,18 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         },
         actor=actor,
     )
-    if data.cancelled_at:
-        order_cancel(
-            order=order,
-            reason="cancelled on the platform",
-            actor=actor,
-            at=data.cancelled_at,
-        )
+    return _cancelled_if_platform_did(order, data, actor)
+
+
+def _cancelled_if_platform_did(order: Order, data: OrderInput, actor: str) -> Order:
+    if data.cancelled_at and order.status != OrderStatus.CANCELLED:
+        order_cancel(order=order, reason="cancelled on the platform", actor=actor, at=data.cancelled_at)
         order.refresh_from_db()
     return order
 
 
 def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
-    values = _order_values(data)
+    values = data.order_values()
     changed = [name for name in ORDER_UPDATABLE_FIELDS if getattr(order, name) != values[name]]
     for name in changed:
         setattr(order, name, values[name])
@@ -188,15 +170,7 @@ def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
             data={"changed": changed},
             actor=actor,
         )
-    if data.cancelled_at and order.status != OrderStatus.CANCELLED:
-        order_cancel(
-            order=order,
-            reason="cancelled on the platform",
-            actor=actor,
-            at=data.cancelled_at,
-        )
-        order.refresh_from_db()
-    return order
+    return _cancelled_if_platform_did(order, data, actor)
 
 
 @transaction.atomic
