@@ -59,6 +59,7 @@ class OrderInput:
     locale: str = ""
     shipping_address: dict = field(default_factory=dict)
     billing_address: dict = field(default_factory=dict)
+    shipping_method: str = ""
     shipping_total: Decimal = ZERO
     tax_total: Decimal = ZERO
     discount_total: Decimal = ZERO
@@ -88,6 +89,7 @@ class OrderInput:
             "total": self.grand_total,
             "shipping_address": self.shipping_address,
             "billing_address": self.billing_address,
+            "shipping_method": self.shipping_method,
             "locale": self.locale,
         }
 

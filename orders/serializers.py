@@ -58,6 +58,7 @@ class OrderInputSerializer(serializers.Serializer):
     locale = serializers.ChoiceField(choices=LOCALES, required=False, allow_blank=True, default="")
     shipping_address = AddressSerializer(required=False)
     billing_address = AddressSerializer(required=False)
+    shipping_method = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     shipping_total = serializers.DecimalField(**MONEY, required=False)
     tax_total = serializers.DecimalField(**MONEY, required=False)
     discount_total = serializers.DecimalField(**MONEY, required=False)
@@ -196,6 +197,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "shipping_address",
             "billing_address",
+            "shipping_method",
             "line_items",
             "shipments",
         ]

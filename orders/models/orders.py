@@ -64,6 +64,7 @@ class Order(models.Model):
     discount_total = MoneyField()
     total = MoneyField()
     shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_method = models.CharField(max_length=64, blank=True, help_text="e.g. standard, express.")
     billing_address = models.JSONField(default=dict, blank=True)
     placed_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=24, choices=OrderStatus.choices, default=OrderStatus.PLACED)

@@ -43,6 +43,11 @@ class Shipment(models.Model):
     tracking_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=24, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
     delayed = models.BooleanField(default=False)
+    delay_reason = models.CharField(max_length=200, blank=True, help_text="Why it is late, as customers read it.")
+    delay_episode = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times it has become delayed; one notice per episode."
+    )
+    possibly_lost = models.BooleanField(default=False, help_text="No news for 7 days while in transit.")
     estimated_delivery = models.DateField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -39,6 +39,7 @@ ORDER_UPDATABLE_FIELDS = (
     "total",
     "shipping_address",
     "billing_address",
+    "shipping_method",
     "locale",
 )
 
