@@ -23,6 +23,7 @@ mail clients that drop <style>. Plain-text parts get the same footer in text.
 Merchant templates are compiled by the same sandboxed environment as the files and only see the
 plain-data context of notifications.context: no model instances, no settings, no attribute that
 starts with an underscore (touching one raises SecurityError, which counts as a failure above).
+Like the files, they may import the shared markup: `{% from "_macros.email.html" import button %}`.
 """
 
 import logging
