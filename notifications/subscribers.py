@@ -40,7 +40,10 @@ def order_status_changed(event) -> None:
 
 @subscribe(SHIPMENT_DELAYED)
 def shipment_delayed(event) -> None:
-    """One notice per delay episode: the tracking app numbers the episodes."""
+    """One notice per delay episode: the tracking app numbers the episodes. A delay caused by a
+    carrier exception already got the exception notice; a second email would say the same."""
+    if event.data.get("cause") == "exception":
+        return
     messages_schedule(
         trigger=Trigger.SHIPMENT_DELAYED,
         event=event,

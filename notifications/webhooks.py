@@ -22,7 +22,7 @@ from notifications.sms_keywords import customers_with_phone, single_store, sms_k
 from orders.events import event_record
 from orders.models import InboundWebhook, Store
 from orders.services import webhook_process, webhook_receive
-from postpurchase.webhooks import handles
+from postpurchase.webhooks import declared_length, handles
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ UNUSABLE_NUMBER_ERRORS = {
 
 def _too_large(request: HttpRequest) -> bool:
     """Refuse big bodies by their declared length, before Django reads and parses them."""
-    declared = request.headers.get("Content-Length") or "0"
-    return not declared.isdigit() or int(declared) > settings.WEBHOOK_MAX_BODY_BYTES
+    declared = declared_length(request)
+    return declared is None or declared > settings.WEBHOOK_MAX_BODY_BYTES
 
 
 def _verified_params(request: HttpRequest) -> QueryDict | None:

@@ -108,7 +108,9 @@ class ShipmentInputSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=64, required=False, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, default="")
     tracking_url = serializers.URLField(max_length=500, required=False, default="")
-    status = serializers.ChoiceField(choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
+    status = serializers.ChoiceField(
+        choices=ShipmentStatus.choices, required=False, help_text="Defaults to pending for a new shipment."
+    )
     shipped_at = serializers.DateTimeField(required=False, allow_null=True)
     estimated_delivery = serializers.DateField(required=False, allow_null=True)
     external_id = serializers.CharField(max_length=64, required=False, default="")

@@ -19,5 +19,6 @@ urlpatterns = [
     path("webhooks/anymail/", include("anymail.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("webhooks/shopify/<slug:store_slug>/", shopify_webhook, name="shopify-webhook"),
+    path("webhooks/carriers/", include("tracking.urls_webhooks")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -7,8 +7,13 @@ passed to it, whether it arrives live or is replayed by `manage.py replay_webhoo
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
 
 Handler = Callable[[Any], None]
 _handlers: dict[str, Handler] = {}
@@ -43,3 +48,41 @@ def base64_hmac_matches(secrets: Iterable[str], body: bytes, signature: str) -> 
             expected = base64.b64encode(hmac_sha256(secret, body))
             matched |= hmac.compare_digest(expected, given)
     return bool(given) and matched
+
+
+def error_response(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": message}, status=status)
+
+
+def declared_length(request: HttpRequest) -> int | None:
+    """The Content-Length the sender declared (0 if none), or None if it is not a number."""
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return None
+
+
+def read_body(request: HttpRequest) -> bytes | None:
+    """The raw body, or None if it is larger than WEBHOOK_MAX_BODY_BYTES.
+
+    The declared length is checked first so a large body is refused without being read;
+    Django's own limit (RequestDataTooBig) is caught so it can never become a 500.
+    """
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    if (declared_length(request) or 0) > limit:
+        return None
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return None
+    return body if len(body) <= limit else None
+
+
+def json_object(body: bytes) -> tuple[str, dict] | None:
+    """The body as text and as a JSON object, or None if it is not UTF-8 JSON of an object."""
+    try:
+        text = body.decode("utf-8")
+        payload = json.loads(text)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
+        return None
+    return (text, payload) if isinstance(payload, dict) else None

@@ -214,7 +214,7 @@ class _Contents:
     def render(self, message_id: int) -> Content:
         if self.messages is None:
             self.messages = (
-                Message.objects.select_related("store", "customer", "order__store", "shipment")
+                Message.objects.select_related("store", "customer", "order__store__tracking", "shipment")
                 .prefetch_related("order__line_items__product", "order__shipments", "shipment__items")
                 .in_bulk(self.ids)
             )

@@ -2,7 +2,7 @@
 
 from .customers import customer_upsert, products_for_skus
 from .orders import order_cancel, order_status_advance, order_status_sync, order_upsert
-from .shipments import shipment_upsert, tracking_event_add
+from .shipments import shipment_status_expire, shipment_upsert, tracking_event_add
 from .webhooks import webhook_process, webhook_receive
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "order_status_sync",
     "order_upsert",
     "products_for_skus",
+    "shipment_status_expire",
     "shipment_upsert",
     "tracking_event_add",
     "webhook_process",

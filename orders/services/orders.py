@@ -250,6 +250,6 @@ def order_status_advance(*, order: Order, status: str, actor: str = "") -> Order
 
     A move backwards is ignored rather than refused: late and replayed news is normal.
     """
-    order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     _advance(order, status, actor=actor)
     return order

@@ -1,4 +1,6 @@
-"""Shipments and their carrier checkpoints. The order row is locked before the shipment's."""
+"""Shipments and their carrier checkpoints. The order row is locked before the shipment's, and
+only those rows: `of=self` keeps the joined store row unlocked, so shipments of one store never
+queue behind each other."""
 
 from datetime import datetime
 
@@ -58,7 +60,7 @@ def shipment_upsert(
     tracking_url: str = "",
     items: list[ShipmentItemInput] | None = None,
     external_id: str = "",
-    status: str = ShipmentStatus.PENDING,
+    status: str | None = None,
     shipped_at: datetime | None = None,
     estimated_delivery=None,
     actor: str = "",
@@ -66,7 +68,7 @@ def shipment_upsert(
     """Add a shipment to an order, or update the one already known (same platform id, or
     same carrier and tracking number). Returns (shipment, created).
     """
-    order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     if order.status == OrderStatus.CANCELLED:
         raise DomainError(f"Order {order.number} is cancelled; nothing can ship.")
     existing = None
@@ -83,12 +85,13 @@ def shipment_upsert(
             estimated_delivery=estimated_delivery,
             actor=actor,
         )
-        if status != existing.status and existing.can_move_to(status):
+        if status and status != existing.status and existing.can_move_to(status):
             _shipment_status_set(existing, status=status, at=timezone.now(), actor=actor)
             order_status_sync(order, actor=actor)
         return existing, False
 
     chosen = _resolve_items(order, items)
+    status = status or ShipmentStatus.PENDING
     shipment = Shipment.objects.create(
         store=order.store,
         order=order,
@@ -176,7 +179,7 @@ def tracking_event_add(
     Checkpoints arrive late, twice and out of order: a replay is ignored, and an older one
     is kept for the timeline but never moves the status back.
     """
-    order = Order.objects.select_for_update().select_related("store").get(pk=shipment.order_id)
+    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=shipment.order_id)
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     event, created = TrackingEvent.objects.get_or_create(
         shipment=shipment,
@@ -200,3 +203,16 @@ def tracking_event_add(
         _shipment_status_set(shipment, status=status, at=occurred_at, actor=actor)
         order_status_sync(order, actor=actor)
     return event, True
+
+
+@transaction.atomic
+def shipment_status_expire(*, shipment: Shipment, at: datetime, actor: str = "") -> bool:
+    """Mark a shipment the carrier stopped reporting on as expired (forward-only rules apply)."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=shipment.order_id)
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if not shipment.can_move_to(ShipmentStatus.EXPIRED):
+        return False
+    shipment.order = order
+    _shipment_status_set(shipment, status=ShipmentStatus.EXPIRED, at=at, actor=actor)
+    order_status_sync(order, actor=actor)
+    return True

@@ -178,6 +178,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Delivers whatever is due even when every nudge was lost (broker outage, dead worker).
     "messages-sweep": {"task": "notifications.tasks.messages_dispatch_due_task", "schedule": 5.0},
+    # Flags late, silent and lost shipments (the tracking app); delay notices follow from its events.
+    "shipments-check-delays": {"task": "tracking.tasks.shipments_check_delays_task", "schedule": 15 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

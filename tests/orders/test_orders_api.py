@@ -312,3 +312,18 @@ def test_the_openapi_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/orders/" in schema.content
     assert docs.status_code == 200
+
+
+def test_updating_a_shipment_without_a_status_keeps_its_status(store, api):
+    order = place_order(store)
+    shipment = _ship(api, order)
+    url = f"/api/v1/shipments/{shipment['id']}/events/"
+    api.post(url, {"occurred_at": "2026-11-21T12:00:00Z", "status": "exception", "message": "Held"}, format="json")
+
+    api.post(
+        f"/api/v1/orders/{order.pk}/shipments/",
+        {"carrier": "dhl", "tracking_number": "JD01", "tracking_url": "https://t.example/JD01"},
+        format="json",
+    )
+
+    assert api.get(f"/api/v1/shipments/{shipment['id']}/").json()["status"] == "exception"

@@ -1,0 +1,255 @@
+"""Late, silent and lost shipments: the check the beat runs every 15 minutes (tracking.tasks).
+
+Every shipment still on its way (not delivered, not expired) of a live order (imported history is
+never checked) is
+
+- **delayed** when the carrier reported a problem (status exception), when the latest estimated day
+  (tracking.estimates) has passed with no scan since, or when no scan came for the store's
+  `no_scan_days` (0 turns this rule off), counted from the last checkpoint, else from shipping. The
+  first of these that holds is the `delay_reason` customers read;
+- **possibly lost** after 7 days without a checkpoint while in transit or out for delivery;
+- **expired** after 30 days without a checkpoint (forward-only, like every status change).
+
+A parcel waiting at a pickup point waits for the customer, not the carrier: it is never late or silent.
+
+Episodes. A shipment that *becomes* delayed starts a new episode (`delay_episode` + 1) and records
+`shipment.delayed`, from which notifications schedules one notice per episode. While it stays
+delayed nothing new is recorded (the reason is updated if another one now holds). When none holds
+any more — a scan after the promised day or after the silence, a later carrier estimate, the problem
+resolved, delivery — the flag is cleared with `shipment.delay_cleared`, so the next delay is a new
+episode with a new notice. "Late" ends at the first scan after the promised day on purpose: from then
+on the carrier is moving the parcel, the customer has been told, and the silence rule watches it.
+
+The verdict depends only on the rows and `now`, so a second run changes nothing. Shipments are
+checked in batches, each in its own short transaction that locks the order rows, then the shipment
+rows (the order every writer uses); orders another transaction holds (a webhook mid-flight) are
+skipped and checked on the next run.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orders import events
+from orders.models import Order, OrderSource, Shipment, ShipmentStatus, Store, TrackingEvent
+from orders.services import shipment_status_expire
+from tracking.estimates import local_date, shipment_estimate
+from tracking.models import TrackingSettings
+
+logger = logging.getLogger(__name__)
+
+SHIPMENT_DELAYED = "shipment.delayed"
+SHIPMENT_DELAY_CLEARED = "shipment.delay_cleared"
+SHIPMENT_POSSIBLY_LOST = "shipment.possibly_lost"
+
+BATCH = 200
+LOST_AFTER = timedelta(days=7)
+EXPIRE_AFTER = timedelta(days=30)
+ACTOR = "delay check"
+
+REASON_LATE = "The estimated delivery date has passed."
+REASON_PROBLEM = "The carrier reported a problem"
+REASON_MAX = Shipment._meta.get_field("delay_reason").max_length
+
+# Statuses in which the carrier holds the parcel and should keep scanning it.
+_LOST_WATCH = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a shipment should look like now."""
+
+    reason: str = ""  # why it is delayed, as customers read it; "" when it is not
+    cause: str = ""  # exception | late | no_scan
+    lost: bool = False
+    expire: bool = False
+    latest: date | None = None  # the estimate's last day
+
+
+def shipments_check_delays(*, now: datetime | None = None, batch_size: int = BATCH) -> int:
+    """Flag delayed and possibly lost shipments, clear recovered ones, expire silent ones.
+    Returns how many shipments changed (0 when run again at once)."""
+    now = now or timezone.now()
+    settings: dict[int, TrackingSettings] = {}
+    changed, after = 0, 0
+    while True:
+        batch = list(_candidates().filter(pk__gt=after).order_by("pk").values_list("pk", "order_id")[:batch_size])
+        if not batch:
+            break
+        after = batch[-1][0]
+        changed += _batch_check(batch, now=now, settings=settings)
+    if changed:
+        logger.info("delay check changed %d shipments", changed)
+    return changed
+
+
+def _candidates():
+    """Shipments on their way, and delivered ones still flagged (delivery clears the flags)."""
+    delivered = Q(status=ShipmentStatus.DELIVERED) | Q(delivered_at__isnull=False)
+    on_the_way = ~delivered & ~Q(status=ShipmentStatus.EXPIRED)
+    flagged = Q(delayed=True) | Q(possibly_lost=True)
+    return Shipment.objects.exclude(order__source=OrderSource.IMPORT).filter(on_the_way | (delivered & flagged))
+
+
+@transaction.atomic(durable=True)
+def _batch_check(batch: list[tuple[int, int]], *, now: datetime, settings: dict[int, TrackingSettings]) -> int:
+    orders = {
+        order.pk: order
+        for order in Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("store", "customer")
+        .filter(pk__in={order_id for _, order_id in batch})
+        .order_by("pk")
+    }
+    shipments = list(
+        Shipment.objects.select_for_update()
+        .filter(pk__in=[pk for pk, _ in batch], order_id__in=list(orders))
+        .order_by("pk")
+    )
+    _settings_load(settings, {order.store_id: order.store for order in orders.values()})
+    problems = _last_problems([s.pk for s in shipments if s.status == ShipmentStatus.EXCEPTION])
+    changed = 0
+    for shipment in shipments:
+        order = orders[shipment.order_id]
+        shipment.order = order
+        verdict = _assess(shipment, order, settings[order.store_id], problems, now)
+        if verdict is not None and _apply(shipment, order, verdict, now):
+            changed += 1
+    return changed
+
+
+def _settings_load(cache: dict[int, TrackingSettings], stores: dict[int, Store]) -> None:
+    """Every store's settings in one query per run; a store without them gets the defaults."""
+    missing = stores.keys() - cache.keys()
+    if not missing:
+        return
+    found = {s.store_id: s for s in TrackingSettings.objects.filter(store_id__in=missing)}
+    for store_id in missing:
+        cache[store_id] = found.get(store_id) or TrackingSettings(store=stores[store_id])
+
+
+def _last_problems(shipment_ids: list[int]) -> dict[int, str]:
+    """The carrier's words for the latest exception checkpoint of each shipment."""
+    problems: dict[int, str] = {}
+    if not shipment_ids:
+        return problems
+    rows = (
+        TrackingEvent.objects.filter(shipment_id__in=shipment_ids, status=ShipmentStatus.EXCEPTION)
+        .order_by("shipment_id", "-occurred_at", "-id")
+        .values_list("shipment_id", "message")
+    )
+    for shipment_id, message in rows:
+        problems.setdefault(shipment_id, message.strip())
+    return problems
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
+def _plural_days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _assess(
+    shipment: Shipment, order: Order, settings: TrackingSettings, problems: dict[int, str], now: datetime
+) -> Verdict | None:
+    """The verdict for one shipment, or None to leave it alone (already expired)."""
+    if shipment.status == ShipmentStatus.EXPIRED:
+        return None
+    if shipment.status == ShipmentStatus.DELIVERED or shipment.delivered_at is not None:
+        return Verdict()
+    heard = shipment.last_event_at or shipment.shipped_at or shipment.created_at
+    silence = now - heard
+    latest = shipment_estimate(shipment, order=order, settings=settings)[1]
+    last_scan = local_date(shipment.last_event_at, order.store) if shipment.last_event_at else None
+    cause, reason = "", ""
+    if shipment.status == ShipmentStatus.EXCEPTION:
+        problem = problems.get(shipment.pk, "")
+        cause, reason = "exception", _clip(f"{REASON_PROBLEM}: {problem}" if problem else f"{REASON_PROBLEM}.")
+    elif shipment.status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
+        pass
+    elif local_date(now, order.store) > latest and (last_scan is None or last_scan <= latest):
+        cause, reason = "late", REASON_LATE
+    elif settings.no_scan_days and silence >= timedelta(days=settings.no_scan_days):
+        cause, reason = "no_scan", f"No scan from the carrier for {_plural_days(settings.no_scan_days)}."
+    return Verdict(
+        reason=reason,
+        cause=cause,
+        lost=shipment.status in _LOST_WATCH and silence >= LOST_AFTER,
+        expire=silence >= EXPIRE_AFTER and shipment.can_move_to(ShipmentStatus.EXPIRED),
+        latest=latest,
+    )
+
+
+def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) -> bool:
+    """Make the shipment match its verdict; record what customers or merchants must hear of."""
+    fields: list[str] = []
+    record: list[tuple[str, dict]] = []
+    label = {"carrier": shipment.carrier, "tracking_number": shipment.tracking_number}
+    if verdict.reason and not shipment.delayed:
+        shipment.delayed, shipment.delay_reason = True, verdict.reason
+        shipment.delay_episode += 1
+        fields += ["delayed", "delay_reason", "delay_episode"]
+        data = {
+            "shipment_id": shipment.pk,
+            "episode": shipment.delay_episode,
+            "reason": verdict.reason,
+            "cause": verdict.cause,
+            "at": now.isoformat(),
+            "estimated_delivery_to": verdict.latest.isoformat() if verdict.latest else None,
+        }
+        record.append((SHIPMENT_DELAYED, data))
+    elif verdict.reason and verdict.reason != shipment.delay_reason:
+        shipment.delay_reason = verdict.reason  # the same episode, a truer reason: no new notice
+        fields.append("delay_reason")
+    elif not verdict.reason and shipment.delayed:
+        data = {
+            "shipment_id": shipment.pk,
+            "episode": shipment.delay_episode,
+            "reason": shipment.delay_reason,
+            "delivered": shipment.status == ShipmentStatus.DELIVERED or shipment.delivered_at is not None,
+            "at": now.isoformat(),
+        }
+        shipment.delayed, shipment.delay_reason = False, ""
+        fields += ["delayed", "delay_reason"]
+        record.append((SHIPMENT_DELAY_CLEARED, data))
+    if verdict.lost != shipment.possibly_lost:
+        shipment.possibly_lost = verdict.lost
+        fields.append("possibly_lost")
+        if verdict.lost:
+            last = shipment.last_event_at.isoformat() if shipment.last_event_at else None
+            record.append(
+                (SHIPMENT_POSSIBLY_LOST, {"shipment_id": shipment.pk, "at": now.isoformat(), "last_event_at": last})
+            )
+    if fields:
+        shipment.save(update_fields=[*fields, "updated_at"])
+    for kind, data in record:
+        events.event_record(kind=kind, store=order.store, order=order, data={**label, **data}, actor=ACTOR)
+    if verdict.expire:
+        shipment_status_expire(shipment=shipment, at=now, actor=ACTOR)  # re-locks rows this transaction holds
+    return bool(fields) or verdict.expire
+
+
+def _label(data: dict) -> str:
+    return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
+
+
+@events.describes(SHIPMENT_DELAYED)
+def _describe_delayed(data: dict) -> str:
+    episode = data.get("episode", 1)
+    again = f" (delay {episode})" if isinstance(episode, int) and episode > 1 else ""
+    return f"Shipment {_label(data)} delayed{again}: {data.get('reason', '')}"
+
+
+@events.describes(SHIPMENT_DELAY_CLEARED)
+def _describe_delay_cleared(data: dict) -> str:
+    return f"Shipment {_label(data)} " + ("delivered after its delay" if data.get("delivered") else "back on track")
+
+
+@events.describes(SHIPMENT_POSSIBLY_LOST)
+def _describe_possibly_lost(data: dict) -> str:
+    return f"Shipment {_label(data)} possibly lost: no news from the carrier for 7 days"
