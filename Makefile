@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate seed lock bench clean
+.PHONY: help install run test lint format migrate seed lock bench messages clean
 
 help:
 	@echo "make run     install, migrate, seed the demo store, start web + worker + beat on http://127.0.0.1:8000"
@@ -57,6 +57,11 @@ lock: $(BIN)/uv
 bench: install
 	$(BIN)/python bench/import_orders.py
 	DATABASE_URL=$${DATABASE_URL%/*}/bench_outbox $(BIN)/python bench/outbox.py
+
+# Refresh the de/fr/es catalogues after changing translatable strings (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py makemessages -l de -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=bench --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 
 from orders.selectors import products_recommended_for
 from tracking.estimates import order_estimate
+from tracking.links import track_url
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF "}
 PREFERENCES_SALT = "notifications.preferences"
@@ -112,9 +113,7 @@ def message_context(message) -> dict:
             "estimated_delivery_from": estimate[0] if estimate else None,
             "estimated_delivery_to": estimate[1] if estimate else None,
         }
-        context["links"]["track"] = _url("tracking:page", token=signing.dumps(order.pk, salt="tracking.order")) or (
-            shipment.tracking_url if shipment else ""
-        )
+        context["links"]["track"] = track_url(order)
     if shipment:
         context["shipment"] = _shipment(shipment, line_items, currency)
     return context

@@ -13,7 +13,9 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("tracking.urls_api")),
     path("api/v1/", include("orders.urls_api")),
+    path("track/", include("tracking.urls")),
     path("messages/", include("notifications.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("anymail.urls")),

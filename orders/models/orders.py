@@ -89,6 +89,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["store", "-placed_at"], name="order_store_placed"),
             models.Index(fields=["email"], name="order_email"),
+            # /track/ looks an order up by the number the customer typed, without knowing the store.
+            models.Index(fields=["number"], name="order_number"),
         ]
 
     def __str__(self) -> str:

@@ -240,6 +240,16 @@ class Command(BaseCommand):
         if status in (OrderStatus.RETURNED, OrderStatus.PARTIALLY_RETURNED):
             services.order_status_advance(order=order, status=status, actor="seed_demo")
 
+    def _tracking_line(self, store: Store, base: str) -> str:
+        order = (
+            Order.objects.filter(store=store, status__in=[OrderStatus.SHIPPED, OrderStatus.OUT_FOR_DELIVERY])
+            .order_by("-placed_at")
+            .first()
+        )
+        if order is None:
+            return f"  Tracking:  {base}/track/?store={store.slug}"
+        return f"  Tracking:  {base}/track/?store={store.slug}   order {order.number}, email {order.email}"
+
     def _print_links(self, store: Store) -> None:
         base = settings.PUBLIC_BASE_URL
         counts = dict.fromkeys(OrderStatus.values, 0)
@@ -258,6 +268,7 @@ class Command(BaseCommand):
                     f"  Admin:     {base}/admin/   login {ADMIN[0]} / {ADMIN[1]} (superuser)"
                     f" or {STAFF[0]} / {STAFF[1]} (staff of {store.slug})",
                     f"  Orders:    {base}/admin/orders/order/",
+                    self._tracking_line(store, base),
                     f"  API docs:  {base}/api/docs/",
                     key_line,
                     "",
