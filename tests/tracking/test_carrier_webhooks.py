@@ -713,3 +713,13 @@ def test_the_documented_generic_example_is_accepted(client, store, dhl_shipment)
         ShipmentStatus.OUT_FOR_DELIVERY,
         date(2024, 5, 17),
     )
+
+
+def test_the_api_docs_describe_the_generic_carrier_webhook(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    operation = schema["paths"]["/webhooks/carriers/generic/{store_slug}/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["tracking_number", "events"]
+    assert "X-PostPurchase-Signature" in operation["description"]
+    assert "delivered" in body["properties"]["events"]["items"]["properties"]["status"]["enum"]
