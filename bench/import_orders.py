@@ -14,23 +14,32 @@
 Not part of the test run. See bench/README.md for what the numbers mean.
 """
 
-import argparse
 import csv
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 import psycopg
+from common import (
+    BENCH_SECRET_KEY,
+    FIRST,
+    LAST,
+    Stopwatch,
+    conninfo,
+    parse_with_keep,
+    parser_for,
+    postgres_url,
+    rss_mb,
+    scratch_database,
+    setup_django,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_DB = "bench_import"
 HEADER = [
     "order_number",
@@ -59,18 +68,6 @@ HEADER = [
     "ship_country",
 ]
 CITIES = [("Berlin", "BE", "DE", "+4930"), ("Paris", "", "FR", "+3314"), ("Austin", "TX", "US", "+1512")]
-FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Frances", "Donald"]
-LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Torvalds", "Allen", "Knuth"]
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def _conninfo(url: str, dbname: str) -> str:
-    cfg = dj_database_url.parse(url)
-    parts = {"host": cfg["HOST"], "port": cfg["PORT"], "user": cfg["USER"], "password": cfg["PASSWORD"]}
-    return " ".join(f"{k}={v}" for k, v in parts.items() if v) + f" dbname={dbname}"
 
 
 def generate(path: Path, orders: int, seed: int = 42) -> int:
@@ -190,6 +187,7 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
                 "status",
                 "locale",
                 "source",
+                "shipping_method",
                 "created_at",
                 "updated_at",
             ],
@@ -254,6 +252,7 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
             "placed",
             "en",
             "import",
+            "",
             now,
             now,
         )
@@ -279,94 +278,81 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=None, help="import_orders --batch-size (default: its own)")
-    parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
-    args = parser.parse_args()
+    args = parse_with_keep(parser)
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    url = postgres_url("a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    if url is None:
         return 2
-    maintenance_db = dj_database_url.parse(url)["NAME"] or "postgres"
-    with psycopg.connect(_conninfo(url, maintenance_db), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
+    cfg = dj_database_url.parse(url)
+    with scratch_database(cfg, SCRATCH_DB, admin_db=cfg["NAME"] or "postgres", keep=args.keep):
+        # Django against the scratch database. DEBUG off: with it on, Django keeps every query in memory.
+        scheme, _sep, rest = url.partition("://")
+        netloc = rest.split("/", 1)[0]
+        os.environ["DATABASE_URL"] = f"{scheme}://{netloc}/{SCRATCH_DB}"
+        os.environ["DEBUG"] = "false"
+        os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postpurchase.settings.local")
+        setup_django()
+        measure(cfg, args.orders, args.batch_size)
+    return 0
 
-    # Django against the scratch database. DEBUG off: with it on, Django keeps every query in memory.
-    scheme, _sep, rest = url.partition("://")
-    netloc = rest.split("/", 1)[0]
-    os.environ["DATABASE_URL"] = f"{scheme}://{netloc}/{SCRATCH_DB}"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postpurchase.settings.local")
-    sys.path.insert(0, str(ROOT))
-    import django
 
-    django.setup()
+def measure(cfg: dict, orders: int, batch_size: int | None) -> None:
+    """Steps 2-5: generate, import, COPY, print."""
     from django.core.management import call_command
     from django.db import connection
 
     from orders.models import DomainEvent, LineItem, Order, Store
 
-    try:
-        call_command("migrate", verbosity=0)
-        store = Store.objects.create(slug="bench", name="Bench", currency="EUR")
-        with tempfile.TemporaryDirectory() as tmp:
-            csv_path = Path(tmp) / "orders.csv"
-            started = time.perf_counter()
-            rows = generate(csv_path, args.orders)
-            size_mb = csv_path.stat().st_size / 1e6
-            print(
-                f"generated {args.orders:,} orders, {rows:,} rows, {size_mb:.0f} MB in {time.perf_counter() - started:.1f}s"
-            )
+    call_command("migrate", verbosity=0)
+    store = Store.objects.create(slug="bench", name="Bench", currency="EUR")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "orders.csv"
+        with Stopwatch() as clock:
+            rows = generate(csv_path, orders)
+        size_mb = csv_path.stat().st_size / 1e6
+        print(f"generated {orders:,} orders, {rows:,} rows, {size_mb:.0f} MB in {clock.seconds:.1f}s")
 
-            rss_before = _rss_mb()
-            options = {"verbosity": 0}
-            if args.batch_size:
-                options["batch_size"] = args.batch_size
-            started = time.perf_counter()
+        rss_before = rss_mb()
+        options = {"verbosity": 0}
+        if batch_size:
+            options["batch_size"] = batch_size
+        with Stopwatch() as clock:
             call_command("import_orders", str(csv_path), store="bench", **options)
-            ours = time.perf_counter() - started
-            rss_after = _rss_mb()
-            assert Order.objects.count() == args.orders, "not every order was imported"
-            assert LineItem.objects.count() == rows
+        ours = clock.seconds
+        rss_after = rss_mb()
+        assert Order.objects.count() == orders, "not every order was imported"
+        assert LineItem.objects.count() == rows
 
-            copy_files = prepare_copy(csv_path, Path(tmp), store.pk)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "TRUNCATE orders_domainevent, orders_lineitem, orders_order, orders_customer, orders_product "
-                    "RESTART IDENTITY CASCADE"
-                )
-            connection.close()
-            with psycopg.connect(_conninfo(url, SCRATCH_DB)) as raw:
-                started = time.perf_counter()
-                with raw.cursor() as cursor:
-                    for f in copy_files:
-                        with (
-                            f.path.open("rb") as fh,
-                            cursor.copy(f"COPY {f.table} ({', '.join(f.columns)}) FROM STDIN") as copy,
-                        ):
-                            while chunk := fh.read(1 << 20):
-                                copy.write(chunk)
-                raw.commit()
-                baseline = time.perf_counter() - started
-            assert Order.objects.count() == args.orders
-            assert DomainEvent.objects.count() == args.orders
-
-        ours_rate, copy_rate = rows / ours, rows / baseline
-        print(f"import_orders: {ours:6.2f}s  {ours_rate:9,.0f} rows/s  {args.orders / ours:9,.0f} orders/s")
-        print(f"raw COPY:      {baseline:6.2f}s  {copy_rate:9,.0f} rows/s  {args.orders / baseline:9,.0f} orders/s")
-        print(f"ratio ours/COPY: {ours_rate / copy_rate:.2f}  (target >= 0.2, aim 0.5)")
-        print(f"peak memory (max RSS): {rss_before:.0f} MB before the import, {rss_after:.0f} MB after it")
-    finally:
+        copy_files = prepare_copy(csv_path, Path(tmp), store.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE orders_domainevent, orders_lineitem, orders_order, orders_customer, orders_product "
+                "RESTART IDENTITY CASCADE"
+            )
         connection.close()
-        connection.close_pool()
-        if not args.keep:
-            with psycopg.connect(_conninfo(url, maintenance_db), autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-    return 0
+        with psycopg.connect(conninfo(cfg, SCRATCH_DB)) as raw:
+            with Stopwatch() as clock, raw.cursor() as cursor:
+                for f in copy_files:
+                    with (
+                        f.path.open("rb") as fh,
+                        cursor.copy(f"COPY {f.table} ({', '.join(f.columns)}) FROM STDIN") as copy,
+                    ):
+                        while chunk := fh.read(1 << 20):
+                            copy.write(chunk)
+                raw.commit()
+            baseline = clock.seconds
+        assert Order.objects.count() == orders
+        assert DomainEvent.objects.count() == orders
+
+    ours_rate, copy_rate = rows / ours, rows / baseline
+    print(f"import_orders: {ours:6.2f}s  {ours_rate:9,.0f} rows/s  {orders / ours:9,.0f} orders/s")
+    print(f"raw COPY:      {baseline:6.2f}s  {copy_rate:9,.0f} rows/s  {orders / baseline:9,.0f} orders/s")
+    print(f"ratio ours/COPY: {ours_rate / copy_rate:.2f}  (target >= 0.2, aim 0.5)")
+    print(f"peak memory (max RSS): {rss_before:.0f} MB before the import, {rss_after:.0f} MB after it")
 
 
 if __name__ == "__main__":
