@@ -1,181 +1,24 @@
+"""The signed tracking page of an order: timeline, progress, parcels, estimates, delays and the store's extras."""
+
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from orders import services
 from orders.inputs import LineItemInput, ShipmentItemInput
-from orders.models import Order, Product, Shipment, ShipmentStatus
+from orders.models import Order, Product, Shipment
 from tests.orders.factories import StoreFactory, UserFactory, place_order
+from tests.tracking.page_helpers import page, ship
 from tracking import links
 from tracking.models import FaqEntry, TrackingSettings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
-EMAIL = "ada.lovelace@example.com"
-NOT_FOUND = "We couldn&#x27;t find an order with that number and email."
-SCANNED = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+
 TIMES = "\N{MULTIPLICATION SIGN}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters, FAQ and recommendations live in the cache: no test sees another's."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def ship(order, number="JD0001", *, items=None, events=0, status=ShipmentStatus.IN_TRANSIT, **kwargs):
-    shipment, _ = services.shipment_upsert(
-        order=order,
-        carrier="DHL",
-        tracking_number=number,
-        tracking_url=f"https://carrier.example/track/{number}",
-        items=items,
-        status=status,
-        shipped_at=SCANNED - timedelta(days=1),
-        **kwargs,
-    )
-    for n in range(events):
-        services.tracking_event_add(
-            shipment=shipment,
-            occurred_at=SCANNED + timedelta(hours=n),
-            status=ShipmentStatus.IN_TRANSIT,
-            message=f"Scan {n} of {number}",
-            location="Leipzig, DE",
-        )
-    return shipment
-
-
-def page(client, order, **params):
-    return client.get(links.page_path(links.order_token(order)), params)
-
-
-def look_up(client, number, email, ip="10.0.0.1", **params):
-    query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
-    return client.post(f"/track/{query}", {"order_number": number, "email": email}, REMOTE_ADDR=ip)
-
-
-def opened(response) -> int | None:
-    """The order whose signed page a lookup redirected to."""
-    assert response.status_code == 302, response.status_code
-    match = re.fullmatch(r"/track/([^/]+)/(\?.*)?", response["Location"])
-    return links.order_id_from_token(match[1]) if match else None
-
-
-def without_csrf(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-
-
-# Finding an order
-
-
-def test_the_form_labels_its_fields_order_number_and_email(client):
-    response = client.get("/track/")
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert re.search(r'<label for="id_order_number">Order number</label>', html)
-    assert re.search(r'<label for="id_email">Email</label>', html)
-
-
-def test_the_right_number_and_email_open_the_orders_page(client, store):
-    order = place_order(store, number="#1001", email=EMAIL)
-
-    response = look_up(client, "1001", "  Ada.Lovelace@EXAMPLE.com ")
-
-    assert response.status_code == 302
-    assert opened(response) == order.pk
-    followed = client.get(response["Location"])
-    assert followed.status_code == 200
-    assert "<h1>Order #1001</h1>" in followed.content.decode()
-
-
-def test_the_number_may_be_typed_with_its_hash(client, store):
-    order = place_order(store, number="#1001", email=EMAIL)
-
-    response = look_up(client, "#1001", EMAIL)
-
-    assert opened(response) == order.pk
-
-
-def test_a_wrong_email_and_an_unknown_number_get_the_same_answer(client, store):
-    place_order(store, number="#1001", email=EMAIL)
-
-    wrong_email = look_up(client, "1001", "someone.else@example.com")
-    unknown_number = look_up(client, "9999", "someone.else@example.com")
-
-    assert wrong_email.status_code == unknown_number.status_code == 200
-    assert NOT_FOUND in wrong_email.content.decode()
-    # The same page, but for the number typed back into the form.
-    assert without_csrf(wrong_email).replace('value="1001"', 'value="9999"') == without_csrf(unknown_number)
-
-
-def test_the_same_number_in_two_stores_finds_the_order_of_that_email(client, store, other_store):
-    place_order(store, number="#1001", email=EMAIL)
-    theirs = place_order(other_store, number="#1001", email="grace@example.com")
-
-    response = look_up(client, "1001", "grace@example.com")
-
-    assert opened(response) == theirs.pk
-
-
-def test_the_21st_attempt_in_a_minute_from_one_client_is_refused(client, store):
-    place_order(store, number="#1001", email=EMAIL)
-    for n in range(20):
-        assert look_up(client, f"{n}", EMAIL).status_code == 200
-
-    refused = look_up(client, "1001", EMAIL)
-    elsewhere = look_up(client, "1001", EMAIL, ip="10.0.0.2")
-
-    assert refused.status_code == 429
-    assert refused["Retry-After"] == "60"
-    assert "Too many attempts. Please wait a minute, then try again." in refused.content.decode()
-    assert elsewhere.status_code == 302
-
-
-def test_an_order_number_takes_10_attempts_a_minute_from_all_clients_together(client, store):
-    place_order(store, number="#1001", email=EMAIL)
-    for n in range(10):
-        assert look_up(client, "1001", f"guess{n}@example.com", ip=f"10.0.1.{n}").status_code == 200
-
-    refused = look_up(client, "#1001", EMAIL, ip="10.0.2.1")
-
-    assert refused.status_code == 429
-
-
-def test_a_spoofed_forwarded_for_header_does_not_dodge_the_limit(client, store):
-    for n in range(20):
-        client.post(
-            "/track/", {"order_number": n, "email": EMAIL}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}"
-        )
-
-    refused = client.post("/track/", {"order_number": "x", "email": EMAIL}, REMOTE_ADDR="10.0.0.1")
-
-    assert refused.status_code == 429
-
-
-def test_a_store_link_brands_the_form_and_looks_only_in_that_store(client, store, other_store):
-    store.primary_color = "#ffdd00"
-    store.save()
-    place_order(other_store, number="#1001", email=EMAIL)
-
-    response = look_up(client, "1001", EMAIL, store="acme")
-
-    html = response.content.decode()
-    assert NOT_FOUND in html
-    assert "Acme Outfitters" in html
-    assert "--brand: #ffdd00; --on-brand: #000000;" in html
-
-
-# The page
 
 
 def test_a_tampered_token_is_a_404(client, store):
@@ -403,115 +246,6 @@ def test_a_cancelled_order_says_so_without_progress_or_returns(client, store):
     assert "Start a return" not in html
 
 
-# Languages
-
-
-def test_lang_de_shows_the_page_in_german(client, store):
-    order = place_order(store)
-
-    response = page(client, order, lang="de")
-
-    html = response.content.decode()
-    assert '<html lang="de">' in html
-    assert "<h1>Bestellung #1001</h1>" in html
-    assert "Sendungsverlauf" in html
-    assert "Rücksendung starten" in html
-    assert response["Content-Language"] == "de"
-
-
-def test_the_orders_locale_picks_the_language(client, store):
-    order = place_order(store, locale="de")
-
-    html = page(client, order, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-
-    assert "<h1>Bestellung #1001</h1>" in html
-
-
-def test_without_a_locale_the_browsers_language_is_used(client, store):
-    order = place_order(store)
-
-    html = client.get(links.page_path(links.order_token(order)), HTTP_ACCEPT_LANGUAGE="es").content.decode()
-
-    assert "<h1>Pedido #1001</h1>" in html
-
-
-def test_the_switcher_overrides_the_orders_locale(client, store):
-    order = place_order(store, locale="de")
-
-    html = page(client, order, lang="fr").content.decode()
-
-    assert "<h1>Commande #1001</h1>" in html
-
-
-def test_the_lookup_keeps_the_chosen_language(client, store):
-    order = place_order(store, number="#1001", email=EMAIL)
-
-    form = client.get("/track/?lang=de").content.decode()
-    response = look_up(client, "1001", EMAIL, lang="de")
-
-    assert '<label for="id_order_number">Bestellnummer</label>' in form
-    assert opened(response) == order.pk
-    assert response["Location"].endswith("/?lang=de")
-
-
-# Cost
-
-
-def _queries(client, order) -> tuple[int, int]:
-    """Queries of the page rendered afresh (FAQ and recommendations cached), then served again."""
-    url = links.page_path(links.order_token(order))
-    client.get(url)  # caches the FAQ, the recommendations and this rendering
-    with CaptureQueriesContext(connection) as rendered:
-        assert client.get(url, {"lang": "en"}).status_code == 200  # the same language, another rendering
-    with CaptureQueriesContext(connection) as served_again:
-        assert client.get(url).status_code == 200
-    return len(rendered), len(served_again)
-
-
-def test_the_page_costs_the_same_few_queries_whatever_the_number_of_shipments_and_scans(client, store):
-    FaqEntry.objects.create(store=store, locale="en", question="When will it ship?", answer="Within a day.")
-    small = place_order(store, number="#1", external_id="1")
-    ship(small, "S1", events=2)
-    big = place_order(
-        store,
-        number="#2",
-        external_id="2",
-        line_items=[
-            LineItemInput(sku=f"SKU-{n}", title=f"Thing {n}", quantity=2, unit_price=Decimal("5.00")) for n in range(3)
-        ],
-    )
-    for n in range(3):
-        ship(big, f"B{n}", items=[ShipmentItemInput(sku=f"SKU-{n}", quantity=2)], events=20)
-
-    assert _queries(client, small) == _queries(client, big) == (3, 1)
-
-
-def test_a_new_scan_shows_at_once_on_a_page_seen_before(client, store):
-    order = place_order(store)
-    shipment = ship(order, events=1)
-    page(client, order)
-
-    services.tracking_event_add(
-        shipment=shipment,
-        occurred_at=SCANNED - timedelta(days=1),  # late news of an older checkpoint
-        status=ShipmentStatus.INFO_RECEIVED,
-        message="Label printed",
-    )
-
-    assert "Label printed" in page(client, order).content.decode()
-
-
-def test_a_delay_shows_at_once_on_a_page_seen_before(client, store):
-    order = place_order(store)
-    shipment = ship(order)
-    page(client, order)
-
-    shipment.delayed, shipment.delay_reason = True, "Strike"
-    shipment.save(update_fields=["delayed", "delay_reason", "updated_at"])
-
-    assert "Reason: Strike" in page(client, order).content.decode()
-
-
 def test_the_tracking_link_of_messages_opens_the_page(client, store, settings):
     settings.PUBLIC_BASE_URL = "https://track.acme.example"
     order = place_order(store)
@@ -521,19 +255,3 @@ def test_the_tracking_link_of_messages_opens_the_page(client, store, settings):
     assert url.startswith("https://track.acme.example/track/")
     assert client.get(url.removeprefix("https://track.acme.example")).status_code == 200
     assert Order.objects.get(pk=links.order_id_from_token(url.split("/")[-2])) == order
-
-
-@pytest.mark.parametrize("language", ["de", "fr", "es"])
-def test_every_string_of_the_tracking_pages_is_translated(language):
-    catalog = (settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po").read_text()
-
-    untranslated = []
-    for entry in catalog.split("\n\n"):
-        references = " ".join(line for line in entry.splitlines() if line.startswith("#:"))
-        if "tracking" not in references:
-            continue
-        msgstr = "".join(re.findall(r'"(.*)"', entry.split("\nmsgstr ", 1)[1]))
-        if not msgstr or "#, fuzzy" in entry:
-            untranslated.append(entry)
-
-    assert untranslated == []

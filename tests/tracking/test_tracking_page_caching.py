@@ -1,0 +1,73 @@
+"""What the tracking page costs in queries, and that its cache never hides news."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders import services
+from orders.inputs import LineItemInput, ShipmentItemInput
+from orders.models import ShipmentStatus
+from tests.orders.factories import place_order
+from tests.tracking.page_helpers import SCANNED, page, ship
+from tracking import links
+from tracking.models import FaqEntry
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+
+
+def _queries(client, order) -> tuple[int, int]:
+    """Queries of the page rendered afresh (FAQ and recommendations cached), then served again."""
+    url = links.page_path(links.order_token(order))
+    client.get(url)  # caches the FAQ, the recommendations and this rendering
+    with CaptureQueriesContext(connection) as rendered:
+        assert client.get(url, {"lang": "en"}).status_code == 200  # the same language, another rendering
+    with CaptureQueriesContext(connection) as served_again:
+        assert client.get(url).status_code == 200
+    return len(rendered), len(served_again)
+
+
+def test_the_page_costs_the_same_few_queries_whatever_the_number_of_shipments_and_scans(client, store):
+    FaqEntry.objects.create(store=store, locale="en", question="When will it ship?", answer="Within a day.")
+    small = place_order(store, number="#1", external_id="1")
+    ship(small, "S1", events=2)
+    big = place_order(
+        store,
+        number="#2",
+        external_id="2",
+        line_items=[
+            LineItemInput(sku=f"SKU-{n}", title=f"Thing {n}", quantity=2, unit_price=Decimal("5.00")) for n in range(3)
+        ],
+    )
+    for n in range(3):
+        ship(big, f"B{n}", items=[ShipmentItemInput(sku=f"SKU-{n}", quantity=2)], events=20)
+
+    assert _queries(client, small) == _queries(client, big) == (3, 1)
+
+
+def test_a_new_scan_shows_at_once_on_a_page_seen_before(client, store):
+    order = place_order(store)
+    shipment = ship(order, events=1)
+    page(client, order)
+
+    services.tracking_event_add(
+        shipment=shipment,
+        occurred_at=SCANNED - timedelta(days=1),  # late news of an older checkpoint
+        status=ShipmentStatus.INFO_RECEIVED,
+        message="Label printed",
+    )
+
+    assert "Label printed" in page(client, order).content.decode()
+
+
+def test_a_delay_shows_at_once_on_a_page_seen_before(client, store):
+    order = place_order(store)
+    shipment = ship(order)
+    page(client, order)
+
+    shipment.delayed, shipment.delay_reason = True, "Strike"
+    shipment.save(update_fields=["delayed", "delay_reason", "updated_at"])
+
+    assert "Reason: Strike" in page(client, order).content.decode()
