@@ -6,32 +6,9 @@ from io import StringIO
 
 from django.core.management import CommandError, call_command
 
-OUR_HEADER = [
-    "order_number",
-    "external_id",
-    "placed_at",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "locale",
-    "currency",
-    "sku",
-    "title",
-    "quantity",
-    "unit_price",
-    "shipping_total",
-    "tax_total",
-    "discount_total",
-    "total",
-    "ship_name",
-    "ship_line1",
-    "ship_line2",
-    "ship_city",
-    "ship_region",
-    "ship_postal_code",
-    "ship_country",
-]
+from orders.importing.readers import OUR_COLUMNS
+
+OUR_HEADER = list(OUR_COLUMNS)  # the importer's own documented columns
 
 
 ITEM_COLUMNS = ("order_number", "sku", "title", "quantity", "unit_price")

@@ -1,50 +1,18 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from orders import services
 from orders.inputs import ShipmentItemInput
-from orders.models import Shipment, ShipmentStatus
+from orders.models import Shipment
 from tests.orders.factories import place_order
+from tests.tracking.page_helpers import ship
 from tracking import links
 from tracking.selectors import order_tracking
 
-pytestmark = pytest.mark.django_db
-
-SCANNED = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def ship(order, number, *, items=None, events=0, **kwargs):
-    shipment, _ = services.shipment_upsert(
-        order=order,
-        carrier="DHL",
-        tracking_number=number,
-        tracking_url=f"https://carrier.example/track/{number}",
-        items=items,
-        status=ShipmentStatus.IN_TRANSIT,
-        shipped_at=SCANNED - timedelta(days=1),
-        **kwargs,
-    )
-    for n in range(events):
-        services.tracking_event_add(
-            shipment=shipment,
-            occurred_at=SCANNED + timedelta(hours=n),
-            status=ShipmentStatus.IN_TRANSIT,
-            message=f"Scan {n}",
-            location="Leipzig, DE",
-        )
-    return shipment
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture
@@ -76,12 +44,12 @@ def test_the_merchant_api_tells_where_an_order_is(api, order):
     assert first["tracking_url"] == "https://carrier.example/track/A1"
     assert first["status"] == "in_transit"
     assert first["items"] == [{"title": "Linen tee", "sku": "TEE-1", "quantity": 2}]
-    assert [e["message"] for e in first["events"]] == ["Scan 1", "Scan 0"]
+    assert [e["message"] for e in first["events"]] == ["Scan 1 of A1", "Scan 0 of A1"]
     assert first["events"][0] == {
         "time": "2025-03-10T10:30:00Z",
         "status": "in_transit",
         "status_label": "In transit",
-        "message": "Scan 1",
+        "message": "Scan 1 of A1",
         "location": "Leipzig, DE",
     }
     assert second["estimated_delivery"] == {"earliest": "2025-03-14", "latest": "2025-03-14"}
