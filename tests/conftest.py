@@ -1,10 +1,47 @@
 import os
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.orders.factories import StoreFactory, UserFactory, api_key_for
+
+
+# A weekday noon in UTC: daytime in every zone the suite uses, far from quiet hours and midnights.
+DEFAULT_START = "2026-11-18T12:00:00+00:00"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--start-time",
+        default=os.environ.get("PYTEST_START_TIME", DEFAULT_START),
+        help="ISO instant every test starts at (env PYTEST_START_TIME); e.g. 2026-11-18T23:30:00+01:00",
+    )
+
+
+def _start_time(config) -> datetime:
+    value = config.getoption("--start-time")
+    start = datetime.fromisoformat(value)
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"--start-time needs a UTC offset: {value!r}")
+    return start.astimezone(UTC)
+
+
+def pytest_report_header(config):
+    return f"clock: every test starts at {_start_time(config).isoformat()} (--start-time / PYTEST_START_TIME)"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Start every test at the same instant, so the suite passes at any hour of the wall clock.
+
+    The clock ticks from there (leases and timeouts still elapse); a test that needs another instant
+    travels itself, which nests inside this one.
+    """
+    with time_machine.travel(_start_time(request.config), tick=True):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -228,6 +228,7 @@ def test_resend_message_refuses_a_recipient_on_the_suppression_list(store, deliv
     assert Message.objects.count() == 1
 
 
+@time_machine.travel(datetime(2026, 11, 24, 11, 0, tzinfo=UTC), tick=False)  # noon in Berlin: no quiet hours
 def test_resend_message_refuses_a_suppressed_message_unless_forced(store, deliver):
     order = deliver(place_order, store, phone="+4915112345678")
     deliver(services.shipment_upsert, order=order, carrier="dhl", tracking_number="JD1")
