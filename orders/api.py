@@ -1,8 +1,8 @@
 """The REST API, /api/v1/: input serializer -> service -> output serializer, scoped to the key's store."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,18 @@ class OrderCursor(CursorPagination):
     max_page_size = 200
 
 
+def cursor_page(item: serializers.Serializer, *, name: str) -> serializers.Serializer:
+    """The schema of a cursor page as the paginator really answers it: {next, previous, results}."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null on the last one."),
+            "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null on the first."),
+            "results": item,
+        },
+    )
+
+
 def _actor(request) -> str:
     return f"api:{request.auth.prefix}"
 
@@ -42,7 +54,8 @@ class OrderListCreateApi(APIView):
             OpenApiParameter("email", str, description="Only this customer's orders."),
             OpenApiParameter("number", str, description="The order with this number."),
         ],
-        responses=OrderSerializer(many=True),
+        responses=cursor_page(OrderSerializer(many=True), name="PaginatedOrderList"),
+        operation_id="api_v1_orders_list",
     )
     def get(self, request):
         orders = Order.objects.for_store(request.user.store).with_details()

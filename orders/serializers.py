@@ -150,6 +150,9 @@ class ShipmentItemSerializer(serializers.ModelSerializer):
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: the model's blank URLField would be documented as a oneOf that an
+    # empty value matches twice, so a validating client would refuse our own answer.
+    tracking_url = serializers.CharField(read_only=True, help_text="The carrier's tracking page; empty if unknown.")
     items = ShipmentItemSerializer(many=True)
     events = TrackingEventSerializer(many=True)
 

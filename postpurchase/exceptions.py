@@ -1,7 +1,8 @@
 """Domain exceptions, and the one DRF handler that renders every API error as {message, extra}."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -46,3 +47,24 @@ def api_exception_handler(exc, context):
     else:
         response.data = {"message": str(exc.detail), "extra": {}}
     return response
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """The catch-all under /api/: an unknown path answers like every other API error.
+
+    It also stands where CommonMiddleware's APPEND_SLASH redirect used to answer, so a path that
+    exists with a trailing slash says so instead of redirecting (a redirected POST loses its body).
+    """
+    extra = {"path": request.path}
+    if not request.path.endswith("/"):
+        match = resolve_or_none(request.path + "/")
+        if match is not None and match.url_name != "api-not-found":
+            extra["did_you_mean"] = request.path + "/"
+    return JsonResponse({"message": "Not found.", "extra": extra}, status=404)
+
+
+def resolve_or_none(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orders.webhooks import shopify_webhook
+from postpurchase.exceptions import api_not_found
 
 
 def healthz(request):
@@ -23,4 +24,7 @@ urlpatterns = [
     path("webhooks/shopify/<slug:store_slug>/", shopify_webhook, name="shopify-webhook"),
     path("webhooks/carriers/", include("tracking.urls_webhooks")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Anything else under /api/ is a JSON 404 in the API's one error format, never an HTML page.
+    re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
