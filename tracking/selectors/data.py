@@ -95,6 +95,13 @@ class ShipmentTracking:
     def status_label(self) -> str:
         return str(SHIPMENT_STATUS_LABELS.get(self.status, self.status))
 
+    @property
+    def problem(self) -> str | None:
+        """While the carrier reports a problem: what it said (possibly ""), else None."""
+        if self.status != ShipmentStatus.EXCEPTION:
+            return None
+        return next((e.message for e in self.events if e.status == ShipmentStatus.EXCEPTION and e.message), "")
+
 
 @dataclass(frozen=True)
 class Brand:
@@ -148,8 +155,18 @@ class OrderTracking:
         return any(s.possibly_lost for s in self.shipments)
 
     @property
+    def problems(self) -> list[ShipmentTracking]:
+        """Parcels stuck on a problem the carrier reported (customs, damage, a bad address…)."""
+        return [s for s in self.shipments if s.problem is not None]
+
+    @property
+    def running_late(self) -> bool:
+        """Delayed for a reason other than a reported problem, which has its own banner."""
+        return any(s.delayed and s.problem is None for s in self.shipments)
+
+    @property
     def delay_reasons(self) -> list[str]:
-        reasons = [s.delay_reason for s in self.shipments if s.delayed and s.delay_reason]
+        reasons = [s.delay_reason for s in self.shipments if s.delayed and s.delay_reason and s.problem is None]
         return list(dict.fromkeys(reasons))
 
     @property
