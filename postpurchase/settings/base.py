@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "returns",
     "loyalty",
     "feedback",
+    "demo",
 ]
 
 MIDDLEWARE = [
