@@ -3,12 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
+# Where `make run` listens (the Procfile's gunicorn reads BIND); links in the banner and in messages follow it.
+BIND ?= 127.0.0.1:8000
+export BIND
+export PUBLIC_BASE_URL ?= http://$(BIND)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format migrate seed lock bench messages clean
 
 help:
-	@echo "make run     install, migrate, seed the demo store, start web + worker + beat on http://127.0.0.1:8000"
+	@echo "make run     install, migrate, seed the demo store, start web + worker + beat on $(PUBLIC_BASE_URL)"
 	@echo "make test    the whole suite (Postgres/Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make lock    re-pin requirements*.txt from pyproject.toml"
@@ -33,7 +37,7 @@ seed: migrate
 
 run: seed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@echo "Starting web, worker and beat on http://127.0.0.1:8000 (admin: admin / admin). Ctrl-C stops them all."
+	@echo "Starting web, worker and beat on $(PUBLIC_BASE_URL) (admin: admin / admin). Ctrl-C stops them all."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-prefix start 2>&1 || true
 
 test: install

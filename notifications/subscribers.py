@@ -1,5 +1,6 @@
 """Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
 
+from notifications.flows import messaging_for
 from notifications.models import MessageKind, Trigger
 from notifications.services import messages_schedule
 from orders import events
@@ -77,3 +78,9 @@ def _message_text(outcome: str):
 
 for _kind, _outcome in _OUTCOMES.items():
     events.describes(_kind)(_message_text(_outcome))
+
+
+@subscribe(events.STORE_CREATED)
+def store_created(event) -> None:
+    """A new store starts with its messaging settings and default flows, visible in the admin at once."""
+    messaging_for(event.store)

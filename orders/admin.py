@@ -63,6 +63,9 @@ class StoreAdmin(StoreScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug", "staff"]
 
+    def save_model(self, request, obj, form, change):
+        services.store_save(store=obj, actor=f"admin:{request.user.username}")
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):

@@ -4,6 +4,7 @@ from postpurchase.events import publish
 
 from .models import Customer, DomainEvent, Order, Store
 
+STORE_CREATED = "store.created"
 ORDER_PLACED = "order.placed"
 ORDER_IMPORTED = "order.imported"
 ORDER_UPDATED = "order.updated"
@@ -51,6 +52,7 @@ def _shipment_label(data: dict) -> str:
 # How the timeline tells each kind of event to a merchant. Other apps add theirs with
 # `describes`; a kind nobody described is shown by its name.
 _DESCRIBE = {
+    STORE_CREATED: lambda d: f"Store {d.get('slug', '')} created",
     ORDER_PLACED: lambda d: f"Order placed ({d.get('currency', '')} {d.get('total', '')}, via {d.get('source', '')})",
     ORDER_IMPORTED: lambda d: f"Order imported ({d.get('currency', '')} {d.get('total', '')})",
     ORDER_UPDATED: lambda d: "Order updated: " + ", ".join(d.get("changed", [])),

@@ -5,4 +5,4 @@ class TrackingConfig(AppConfig):
     name = "tracking"
 
     def ready(self) -> None:
-        from . import services, webhooks  # noqa: F401 - delay events' timeline wording, carrier webhook handlers
+        from . import services, subscribers, webhooks  # noqa: F401 - timeline wording, event subscribers, carrier webhooks

@@ -143,9 +143,13 @@ def _allowed(key: str, limit: int) -> bool:
 
 
 def _lookup_store(request: HttpRequest) -> Store | None:
-    """`/track/?store=<slug>` brands the form and looks only in that store."""
+    """`/track/?store=<slug>` brands the form and looks only in that store. An installation that
+    serves a single store brands the bare `/track/` with it: there is no one else to be."""
     slug = request.GET.get("store", "")
-    return Store.objects.filter(slug=slug).first() if slug else None
+    if slug:
+        return Store.objects.filter(slug=slug).first()
+    only = list(Store.objects.order_by("pk")[:2])
+    return only[0] if len(only) == 1 else None
 
 
 @never_cache

@@ -3,6 +3,7 @@
 from .customers import customer_upsert, products_for_skus
 from .orders import order_cancel, order_status_advance, order_status_sync, order_upsert
 from .shipments import shipment_status_expire, shipment_upsert, tracking_event_add
+from .stores import store_save
 from .webhooks import webhook_process, webhook_receive
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "products_for_skus",
     "shipment_status_expire",
     "shipment_upsert",
+    "store_save",
     "tracking_event_add",
     "webhook_process",
     "webhook_receive",

@@ -6,18 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.inputs import LineItemInput
 from orders.models import ShipmentStatus
 from orders.services import shipment_upsert, tracking_event_add
+from tests.e2e.a11y import serious_violations
 from tests.orders.factories import StoreFactory, place_order
 
 pytestmark = pytest.mark.e2e
 
-BLOCKING_IMPACTS = ("serious", "critical")
 # The carrier's promised date, which the page shows as the estimate.
 ESTIMATE = date(2031, 3, 14)
 
@@ -64,19 +63,6 @@ def shipped_order(transactional_db):
             location=location,
         )
     return order
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now, one line each (rule,
-    impact, elements); the full report, with how to fix each, is printed for the failure's output."""
-    results = Axe().run(page)
-    found = []
-    for violation in results.response["violations"]:
-        if violation["impact"] in BLOCKING_IMPACTS:
-            print(f"{page.url}:", results.generate_report(violation_id=violation["id"]))  # noqa: T201 - the failure's details
-            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
-            found.append(f"{violation['id']} ({violation['impact']}) on {page.url}: {targets}")
-    return found
 
 
 def look_up(page, number: str, email: str) -> None:

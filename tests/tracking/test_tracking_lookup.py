@@ -113,3 +113,16 @@ def test_a_store_link_brands_the_form_and_looks_only_in_that_store(client, store
     assert NOT_FOUND in html
     assert "Acme Outfitters" in html
     assert "--brand: #ffdd00; --on-brand: #000000;" in html
+
+
+def test_the_bare_form_wears_the_brand_of_the_only_store(client, store):
+    response = client.get("/track/")
+
+    assert "Acme Outfitters" in response.content.decode()
+
+
+def test_the_bare_form_stays_neutral_when_several_stores_share_the_installation(client, store, other_store):
+    html = client.get("/track/").content.decode()
+
+    assert "Acme Outfitters" not in html
+    assert "Globex" not in html

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from orders import services
 from orders.models import Store
 
 SECRETS = ("shopify_secret", "aftership_secret", "easypost_secret")
@@ -41,5 +42,5 @@ class Command(BaseCommand):
             store.full_clean(exclude=["staff"])
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
-        store.save()
+        services.store_save(store=store, actor="create_store")
         self.stdout.write(f"{'Created' if created else 'Updated'} store {store.slug} ({store.name}).")

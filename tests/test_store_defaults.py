@@ -1,0 +1,73 @@
+"""A store has its flows, messaging settings and tracking settings from the moment it exists,
+however it was created — and stores made before that rule get them from a data migration."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from notifications.models import Flow, MessagingSettings
+from orders.models import DomainEvent, Store
+from tracking.models import TrackingSettings
+
+
+def defaults_of(store: Store) -> tuple[int, bool, bool]:
+    return (
+        Flow.objects.filter(store=store).count(),
+        MessagingSettings.objects.filter(store=store).exists(),
+        TrackingSettings.objects.filter(store=store).exists(),
+    )
+
+
+@pytest.mark.django_db
+def test_create_store_sets_up_flows_and_settings_before_any_order():
+    call_command("create_store", "shop", "--name", "Shop", stdout=StringIO())
+
+    store = Store.objects.get(slug="shop")
+    assert defaults_of(store) == (12, True, True)
+    assert DomainEvent.objects.filter(store=store, kind="store.created").count() == 1
+
+
+@pytest.mark.django_db
+def test_updating_a_store_sets_up_nothing_twice():
+    call_command("create_store", "shop", "--name", "Shop", stdout=StringIO())
+
+    call_command("create_store", "shop", "--name", "Shop & Co", stdout=StringIO())
+
+    assert defaults_of(Store.objects.get(slug="shop")) == (12, True, True)
+    assert DomainEvent.objects.filter(kind="store.created").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_store_added_in_the_admin_has_its_flows(admin_client):
+    response = admin_client.post(
+        "/admin/orders/store/add/",
+        {
+            "name": "Shop",
+            "slug": "shop",
+            "currency": "EUR",
+            "timezone": "UTC",
+            "default_locale": "en",
+            "primary_color": "#1f6feb",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert defaults_of(Store.objects.get(slug="shop")) == (12, True, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_gives_existing_stores_their_defaults():
+    executor = MigrationExecutor(connection)
+    before = [("notifications", "0002_messagetemplate"), ("tracking", "0001_initial")]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_apps.get_model("orders", "Store").objects.create(slug="old", name="Old", currency="EUR")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert defaults_of(Store.objects.get(slug="old")) == (12, True, True)
