@@ -1,23 +1,16 @@
 """The plain data a message template sees. Never model instances: merchant-edited templates
 must not reach the ORM, settings or anything but these values."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
 from orders.selectors import products_recommended_for
+from postpurchase.money import money_format as money
 from tracking.estimates import order_estimate
 from tracking.links import track_url
 
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "CHF": "CHF "}
 PREFERENCES_SALT = "notifications.preferences"
-
-
-def money(amount: Decimal, currency: str) -> str:
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
 
 
 def preferences_token(customer_id: int) -> str:
@@ -40,14 +33,14 @@ def _store(store) -> dict:
     }
 
 
-def _items(line_items, currency: str, quantities: dict | None = None) -> list[dict]:
+def _items(line_items, currency: str, locale: str, quantities: dict | None = None) -> list[dict]:
     return [
         {
             "title": li.title,
             "sku": li.sku,
             "quantity": quantities.get(li.pk, 0) if quantities is not None else li.quantity,
-            "unit_price": money(li.unit_price, currency),
-            "total": money(li.total, currency),
+            "unit_price": money(li.unit_price, currency, locale),
+            "total": money(li.total, currency, locale),
             "care_instructions": li.product.care_instructions if li.product_id else "",
         }
         for li in line_items
@@ -55,7 +48,7 @@ def _items(line_items, currency: str, quantities: dict | None = None) -> list[di
     ]
 
 
-def _shipment(shipment, line_items, currency: str) -> dict:
+def _shipment(shipment, line_items, currency: str, locale: str) -> dict:
     quantities = {item.line_item_id: item.quantity for item in shipment.items.all()}
     return {
         "carrier": shipment.carrier,
@@ -63,7 +56,7 @@ def _shipment(shipment, line_items, currency: str) -> dict:
         "tracking_url": shipment.tracking_url,
         "status": shipment.get_status_display(),
         "estimated_delivery": shipment.estimated_delivery,
-        "line_items": _items(line_items, currency, quantities),
+        "line_items": _items(line_items, currency, locale, quantities),
     }
 
 
@@ -71,7 +64,12 @@ def _data(message) -> dict:
     data = dict(message.data)
     if message.kind == "recommendations" and message.order:
         data["recommendations"] = [
-            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, message.order.currency)}
+            {
+                "title": p.title,
+                "url": p.url,
+                "image_url": p.image_url,
+                "price": money(p.price, message.order.currency, message.locale),
+            }
             for p in products_recommended_for(message.order)
         ]
     return data
@@ -81,6 +79,7 @@ def message_context(message) -> dict:
     """Everything a template may show about this message's store, customer, order and shipment."""
     order, shipment, customer = message.order, message.shipment, message.customer
     currency = order.currency if order else message.store.currency
+    locale = message.locale
     line_items = list(order.line_items.all()) if order else []
     estimate = order_estimate(order) if order else None
     token = preferences_token(customer.pk) if customer else ""
@@ -103,17 +102,17 @@ def message_context(message) -> dict:
             "number": order.number,
             "placed_at": order.placed_at,
             "currency": currency,
-            "line_items": _items(line_items, currency),
-            "subtotal": money(order.subtotal, currency),
-            "shipping_total": money(order.shipping_total, currency),
-            "tax_total": money(order.tax_total, currency),
-            "discount_total": money(order.discount_total, currency) if order.discount_total else "",
-            "total": money(order.total, currency),
+            "line_items": _items(line_items, currency, locale),
+            "subtotal": money(order.subtotal, currency, locale),
+            "shipping_total": money(order.shipping_total, currency, locale),
+            "tax_total": money(order.tax_total, currency, locale),
+            "discount_total": money(order.discount_total, currency, locale) if order.discount_total else "",
+            "total": money(order.total, currency, locale),
             "shipping_address": order.shipping_address,
             "estimated_delivery_from": estimate[0] if estimate else None,
             "estimated_delivery_to": estimate[1] if estimate else None,
         }
         context["links"]["track"] = track_url(order)
     if shipment:
-        context["shipment"] = _shipment(shipment, line_items, currency)
+        context["shipment"] = _shipment(shipment, line_items, currency, locale)
     return context

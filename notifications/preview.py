@@ -12,11 +12,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from notifications.context import message_context, money
+from notifications.context import message_context
 from notifications.models import Channel, Message, MessageKind, MessageTemplate
 from notifications.rendering import Rendered, render, render_override
 from notifications.sms_segments import SmsCount, non_gsm_characters, sms_count
 from orders.models import Order, OrderSource, Product
+from postpurchase.money import money_format as money
 
 SAMPLE_REASONS = {
     MessageKind.DELAYED: {
@@ -67,20 +68,20 @@ def _sample_data(store, kind: str, locale: str) -> dict:
     if kind == MessageKind.RECOMMENDATIONS:
         products = list(Product.objects.for_store(store).exclude(url="").order_by("-pk")[:3]) if store.pk else []
         data["recommendations"] = [
-            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, store.currency)}
+            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, store.currency, locale)}
             for p in products
         ] or [
             {
                 "title": "Merino beanie",
                 "url": "https://example.com/products/merino-beanie",
                 "image_url": "https://placehold.co/560x560/png?text=Beanie",
-                "price": money(Decimal("29.00"), store.currency),
+                "price": money(Decimal("29.00"), store.currency, locale),
             },
             {
                 "title": "Linen scarf",
                 "url": "https://example.com/products/linen-scarf",
                 "image_url": "https://placehold.co/560x560/png?text=Scarf",
-                "price": money(Decimal("39.00"), store.currency),
+                "price": money(Decimal("39.00"), store.currency, locale),
             },
         ]
     return data
@@ -99,8 +100,8 @@ def builtin_context(store, *, kind: str, locale: str = "en") -> dict:
             "title": title,
             "sku": sku,
             "quantity": quantity,
-            "unit_price": money(price, currency),
-            "total": money(price * quantity, currency),
+            "unit_price": money(price, currency, locale),
+            "total": money(price * quantity, currency, locale),
             "care_instructions": care,
         }
         for sku, title, quantity, price, care in items
@@ -122,11 +123,11 @@ def builtin_context(store, *, kind: str, locale: str = "en") -> dict:
             "placed_at": timezone.now() - timedelta(days=1),
             "currency": currency,
             "line_items": line_items,
-            "subtotal": money(subtotal, currency),
-            "shipping_total": money(shipping, currency),
-            "tax_total": money(tax, currency),
+            "subtotal": money(subtotal, currency, locale),
+            "shipping_total": money(shipping, currency, locale),
+            "tax_total": money(tax, currency, locale),
             "discount_total": "",
-            "total": money(subtotal + shipping, currency),
+            "total": money(subtotal + shipping, currency, locale),
             "shipping_address": {
                 "name": "Ada Lovelace",
                 "line1": "12 Analytical Street",

@@ -39,8 +39,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from notifications.models import Channel, MessageKind, MessageTemplate
+from orders.carriers import carrier_name
 
-from .template_helpers import address_lines, carrier_name, date_filter, date_range_filter, html_to_text
+from .template_helpers import address_lines, date_filter, date_range_filter, html_to_text
 
 logger = logging.getLogger(__name__)
 

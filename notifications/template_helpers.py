@@ -18,31 +18,6 @@ MONTHS = {
 }
 MONTHS = {locale: names.split() for locale, names in MONTHS.items()}
 
-CARRIERS = {
-    "dhl": "DHL",
-    "dhl_express": "DHL Express",
-    "dpd": "DPD",
-    "gls": "GLS",
-    "ups": "UPS",
-    "usps": "USPS",
-    "fedex": "FedEx",
-    "tnt": "TNT",
-    "hermes": "Hermes",
-    "evri": "Evri",
-    "postnl": "PostNL",
-    "royal_mail": "Royal Mail",
-    "royalmail": "Royal Mail",
-    "colissimo": "Colissimo",
-    "chronopost": "Chronopost",
-    "la_poste": "La Poste",
-    "deutsche_post": "Deutsche Post",
-    "correos": "Correos",
-    "seur": "SEUR",
-    "mrw": "MRW",
-    "canada_post": "Canada Post",
-    "australia_post": "Australia Post",
-}
-
 
 def _as_date(value) -> date | None:
     if isinstance(value, datetime):
@@ -107,17 +82,6 @@ def date_filter(context, value, fmt: str | None = None) -> str:
 @pass_context
 def date_range_filter(context, start, end) -> str:
     return format_date_range(start, end, context.get("locale", "en"))
-
-
-def carrier_name(code) -> str:
-    """A carrier code as people know it: dhl -> DHL, royal_mail -> Royal Mail; others title-cased."""
-    code = str(code or "").strip()
-    if not code:
-        return ""
-    known = CARRIERS.get(code.lower().replace("-", "_").replace(" ", "_"))
-    if known:
-        return known
-    return code if any(c.isupper() for c in code) else code.replace("_", " ").title()
 
 
 def address_lines(address) -> list[str]:

@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.core import UnknownLocaleError
+from babel.numbers import format_currency
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -28,6 +30,18 @@ def to_money(value: object) -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not an amount")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_format(amount: Decimal, currency: str, locale: str = "en") -> str:
+    """An amount as readers of `locale` write it: €1,299.00 in en, 1.299,00 € in de, 1 299,00 € in fr.
+
+    The one money format of every customer surface (pages, emails, SMS) and the admin (CLDR data
+    through Babel). An unknown locale falls back to English rather than failing a message.
+    """
+    try:
+        return format_currency(amount, currency, locale=(locale or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return format_currency(amount, currency, locale="en")
 
 
 class MoneyField(models.DecimalField):

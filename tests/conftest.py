@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -41,6 +42,15 @@ def _pinned_clock(request):
     """
     with time_machine.travel(_start_time(request.config), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters, cached pages, FAQ and recommendations live in the cache (Redis in CI):
+    no test sees another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def pytest_collection_modifyitems(config, items):

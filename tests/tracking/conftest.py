@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from orders.models import Shipment
 from tests.tracking.carrier_helpers import _ship
@@ -24,11 +23,3 @@ def dhl_shipment(store) -> Shipment:
 @pytest.fixture
 def fedex_shipment(store) -> Shipment:
     return _ship(store, carrier="FedEx", tracking_number=FEDEX_NUMBER, number="#1002")
-
-
-@pytest.fixture
-def fresh_cache():
-    """Rate-limit counters, FAQ and recommendations live in the cache: no test sees another's."""
-    cache.clear()
-    yield
-    cache.clear()
