@@ -14,7 +14,7 @@ export PUBLIC_BASE_URL ?= http://$(BIND)
 help:
 	@echo "make run     install, migrate, seed the demo store, start web + worker + beat on $(PUBLIC_BASE_URL)"
 	@echo "make test    the whole suite (Postgres/Redis when DATABASE_URL/REDIS_URL are set)"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check + ruff format --check + mypy (django-stubs)"
 	@echo "make lock    re-pin requirements*.txt from pyproject.toml"
 	@echo "make bench   the benchmarks in bench/ (needs DATABASE_URL on Postgres)"
 
@@ -49,6 +49,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

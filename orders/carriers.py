@@ -26,7 +26,7 @@ CARRIERS = {
 }
 
 
-def carrier_name(code) -> str:
+def carrier_name(code: object) -> str:
     """A carrier code as people know it: dhl -> DHL, royal_mail -> Royal Mail; others title-cased."""
     code = str(code or "").strip()
     if not code:

@@ -1,8 +1,10 @@
 """Domain exceptions, and the one DRF handler that renders every API error as {message, extra}."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -27,7 +29,7 @@ class InvalidTransition(DomainError):
         super().__init__(message, extra={"current": current, "wanted": wanted})
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
     if isinstance(exc, Http404):
@@ -45,7 +47,7 @@ def api_exception_handler(exc, context):
             "extra": {"fields": fields},
         }
     else:
-        response.data = {"message": str(exc.detail), "extra": {}}
+        response.data = {"message": str(getattr(exc, "detail", exc)), "extra": {}}
     return response
 
 
@@ -63,7 +65,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"message": "Not found.", "extra": extra}, status=404)
 
 
-def resolve_or_none(path: str):
+def resolve_or_none(path: str) -> ResolverMatch | None:
     try:
         return resolve(path)
     except Resolver404:

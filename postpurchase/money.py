@@ -1,6 +1,7 @@
 """Money is Decimal with two places, rounded half-up, never float."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from babel.core import UnknownLocaleError
 from babel.numbers import format_currency
@@ -45,7 +46,7 @@ def money_format(amount: Decimal, currency: str, locale: str = "en") -> str:
 
 
 class MoneyField(models.DecimalField):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("default", ZERO)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderStatus, ShipmentStatus
@@ -26,7 +27,7 @@ STEP_OF_STATUS = {
     OrderStatus.RETURNED: 3,
 }
 # How a shipment status reads to a customer (the model's labels are for merchants, untranslated).
-SHIPMENT_STATUS_LABELS = {
+SHIPMENT_STATUS_LABELS: dict[str, Promise] = {
     ShipmentStatus.PENDING: _("Preparing"),
     ShipmentStatus.INFO_RECEIVED: _("Label created"),
     ShipmentStatus.IN_TRANSIT: _("In transit"),
@@ -37,7 +38,7 @@ SHIPMENT_STATUS_LABELS = {
     ShipmentStatus.EXCEPTION: _("Problem reported"),
     ShipmentStatus.EXPIRED: _("Tracking stopped"),
 }
-ORDER_STATUS_LABELS = {
+ORDER_STATUS_LABELS: dict[str, Promise] = {
     OrderStatus.PLACED: _("Ordered"),
     OrderStatus.PARTIALLY_SHIPPED: _("Partly shipped"),
     OrderStatus.SHIPPED: _("Shipped"),

@@ -12,11 +12,12 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.templatetags.static import static
 from django.utils import timezone
@@ -73,7 +74,7 @@ CARRIERS = {
     "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
 }
 # The order statuses the demo shows, by age: old orders are done, recent ones still moving.
-JOURNEYS = {
+JOURNEYS: dict[str, list[str]] = {
     OrderStatus.DELIVERED: [ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED],
     OrderStatus.OUT_FOR_DELIVERY: [
         ShipmentStatus.INFO_RECEIVED,
@@ -82,7 +83,7 @@ JOURNEYS = {
     ],
     OrderStatus.SHIPPED: [ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT],
 }
-MESSAGES = {
+MESSAGES: dict[str, str] = {
     ShipmentStatus.INFO_RECEIVED: "Shipping label created",
     ShipmentStatus.IN_TRANSIT: "Departed sorting facility",
     ShipmentStatus.OUT_FOR_DELIVERY: "Out for delivery",
@@ -186,10 +187,10 @@ def _status_for(n: int, age_days: int) -> str:
 class Command(BaseCommand):
     help = "Create (or refresh) the demo store 'demo' with orders, shipments and admin logins."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=ORDERS, help=f"How many orders (default {ORDERS}).")
 
-    def handle(self, *args, orders: int, **options):
+    def handle(self, *args: Any, orders: int, **options: Any) -> None:
         now = timezone.now()
         with transaction.atomic():
             store = Store.objects.filter(slug=SLUG).first()
@@ -285,7 +286,18 @@ class Command(BaseCommand):
             if created:  # an order seeded before keeps whatever happened to it since
                 self._journey(order, status, rnd, now=now, extras=not showcase)
 
-    def _order_input(self, store, *, n, first, last, country, locale, placed_at, rnd) -> OrderInput:
+    def _order_input(
+        self,
+        store: Store,
+        *,
+        n: int,
+        first: str,
+        last: str,
+        country: str,
+        locale: str,
+        placed_at: datetime,
+        rnd: random.Random,
+    ) -> OrderInput:
         return OrderInput(
             number=f"#{1001 + n}",
             external_id=f"demo-{1001 + n}",
