@@ -40,6 +40,7 @@ from markupsafe import Markup
 
 from notifications.models import Channel, MessageKind, MessageTemplate
 from orders.carriers import carrier_name
+from postpurchase.brand import brand_theme
 
 from .template_helpers import address_lines, date_filter, date_range_filter, html_to_text
 
@@ -51,13 +52,11 @@ LAYOUT = "_layout.email.html"
 FOOTER = "_footer"
 # Optional (marketing) kinds: their footer offers the unsubscribe link as well as preferences.
 OPTIONAL_KINDS = frozenset({MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON})
-DEFAULT_COLOR = "#1f6feb"
 # A repeated string or list may not grow past this (`'x' * 10**9` would exhaust memory).
 MAX_REPEAT = 100_000
 # Nor may a number (`9 ** 64 ** 64`, or squaring in a loop would keep a worker busy for ever).
 MAX_BITS = 100_000
 _LOCALE = re.compile(r"^[a-z]{2}(?:[-_][A-Za-z]{2})?$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class MessageEnvironment(ImmutableSandboxedEnvironment):
@@ -257,12 +256,10 @@ def is_optional(kind: str, context: dict) -> bool:
 
 
 def _brand(store) -> tuple[str, str]:
-    """The store's colour (only a #rrggbb value reaches the CSS) and a readable text colour on it."""
-    color = store.get("primary_color") if isinstance(store, dict) else None
-    color = color if isinstance(color, str) and _COLOR.match(color) else DEFAULT_COLOR
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    luminance = 0.299 * r + 0.587 * g + 0.114 * b
-    return color, "#1f2328" if luminance > 170 else "#ffffff"
+    """The store's colour (only a #rrggbb value reaches the CSS) and a readable text colour on it,
+    by the same rule as the pages (postpurchase.brand)."""
+    theme = brand_theme(store.get("primary_color") if isinstance(store, dict) else None)
+    return theme.primary, theme.on_primary
 
 
 def _email(*, kind: str, ctx: dict, subject: str, fragment: str, text: str) -> Rendered:

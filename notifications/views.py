@@ -5,8 +5,6 @@ the token names the customer, cannot be guessed or altered, and never expires, s
 an old email still works. A bad token is a 404, like a page that does not exist.
 """
 
-import re
-
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,9 +26,7 @@ from notifications.context import PREFERENCES_SALT
 from notifications.forms import PreferencesForm
 from notifications.models import Channel, Frequency, Preference
 from orders.models import Customer, Store
-
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
-_DEFAULT_COLOR = "#1f6feb"
+from postpurchase.brand import brand_theme
 
 
 def _customer(token: str) -> Customer:
@@ -41,30 +37,14 @@ def _customer(token: str) -> Customer:
     return get_object_or_404(Customer.objects.select_related("store"), pk=customer_id)
 
 
-def _luminance(color: str) -> float:
-    """WCAG relative luminance of a #rrggbb colour."""
-    channels = []
-    for i in (1, 3, 5):
-        c = int(color[i : i + 2], 16) / 255
-        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-    red, green, blue = channels
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def _text_on(color: str) -> str:
-    """Black or white, whichever contrasts more with `color`: a merchant's pale brand colour
-    must not leave white button text unreadable."""
-    luminance = _luminance(color)
-    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
-
-
 def branding(store: Store) -> dict:
-    color = store.primary_color if _HEX.fullmatch(store.primary_color or "") else _DEFAULT_COLOR
+    theme = brand_theme(store.primary_color)
     return {
         "name": store.name,
         "logo_url": store.logo_url,
-        "primary_color": color,
-        "on_primary": _text_on(color),
+        "primary_color": theme.primary,
+        "on_primary": theme.on_primary,
+        "accent": theme.accent,
         "support_email": store.support_email,
     }
 

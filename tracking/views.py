@@ -5,7 +5,6 @@ and per order number, so the form cannot be used to find out which orders exist 
 a customer's email. The signed page (tracking.links) needs no login: the link is the key.
 """
 
-import re
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.settings import api_settings
 
 from orders.models import Store
+from postpurchase.brand import brand_theme
 from tracking import links, selectors
 from tracking.forms import TrackOrderForm
 
@@ -39,41 +39,17 @@ PAGE_TTL = 60
 RETURNS_URL = "/returns/"  # the returns portal (a later issue) accepts the tracking token
 LOYALTY_URL = "/loyalty/"
 
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
-_DEFAULT_COLOR = "#1f6feb"
 _NEUTRAL = {"name": "", "logo_url": "", "primary_color": "#24292f", "support_email": ""}
 
 
-def _luminance(color: str) -> float:
-    """WCAG relative luminance of a #rrggbb colour."""
-    channels = []
-    for i in (1, 3, 5):
-        c = int(color[i : i + 2], 16) / 255
-        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-    red, green, blue = channels
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def contrast(a: str, b: str) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def text_on(color: str) -> str:
-    """Black or white, whichever contrasts more with `color` (at least 4.5:1 for any colour),
-    so a merchant's pale brand colour never leaves white text unreadable."""
-    return "#000000" if contrast(color, "#000000") >= contrast(color, "#ffffff") else "#ffffff"
-
-
 def branding(name: str, logo_url: str, primary_color: str, support_email: str) -> dict:
-    color = primary_color if _HEX.fullmatch(primary_color or "") else _DEFAULT_COLOR
+    theme = brand_theme(primary_color)
     return {
         "name": name,
         "logo_url": logo_url,
-        "primary_color": color,
-        "on_primary": text_on(color),
-        # The brand colour as text on white only where it is readable; else the body colour.
-        "accent": color if contrast(color, "#ffffff") >= 4.5 else "#1a1a1a",
+        "primary_color": theme.primary,
+        "on_primary": theme.on_primary,
+        "accent": theme.accent,
         "support_email": support_email,
     }
 

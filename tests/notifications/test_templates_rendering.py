@@ -196,7 +196,7 @@ def test_a_light_brand_colour_gets_dark_button_text():
         kind=MessageKind.SHIPPED, channel=Channel.EMAIL, locale="en", context=sample("shipped", primary_color="#ffd60a")
     )
 
-    assert re.search(r'class="button"[^>]*style="color: #1f2328', rendered.html)
+    assert re.search(r'class="button"[^>]*style="color: #000000', rendered.html)
 
 
 def test_a_colour_that_is_not_hex_never_reaches_the_css():
