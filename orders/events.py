@@ -1,7 +1,13 @@
 """The event kinds `orders` records, and the one function every app records events with."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
 from postpurchase.events import publish
 
+from .inputs import MarketingConsent
 from .models import Customer, DomainEvent, Order, Store
 
 ORDER_PLACED = "order.placed"
@@ -12,6 +18,9 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_UPDATED = "shipment.updated"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+# Published, not stored: what checkouts said about marketing. The subscriber that keeps
+# consent (notifications) records a `consent.changed` event for each statement that changed it.
+CONSENT_STATED = "customer.consent_stated"
 
 
 def event_record(
@@ -42,6 +51,49 @@ def event_record_many(events: list[DomainEvent]) -> list[DomainEvent]:
     for event in created:
         publish(event)
     return created
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentStatement:
+    customer_id: int
+    channel: str  # "email" or "sms", as notifications names its channels
+    given: bool
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class ConsentStatements:
+    """A batch of checkout statements about marketing consent, for one store."""
+
+    store: Store
+    statements: list[ConsentStatement]
+    actor: str = ""
+    kind: str = CONSENT_STATED
+
+
+def consent_statements(
+    *, customer_id: int | None, consent: MarketingConsent, placed_at: datetime | None, source: str
+) -> list[ConsentStatement]:
+    """The statements one order's checkout made; none without a customer or anything said."""
+    if customer_id is None or not consent.stated:
+        return []
+    now = timezone.now()
+    said = (("email", consent.email, consent.email_at), ("sms", consent.sms, consent.sms_at))
+    # A statement cannot come from the future: a platform clock ahead of ours must not let
+    # it outrank what the customer says on our preference page right now.
+    return [
+        ConsentStatement(customer_id, channel, given, min(at or placed_at or now, now), f"checkout ({source})")
+        for channel, given, at in said
+        if given is not None
+    ]
+
+
+def consent_statements_publish(*, store: Store, statements: list[ConsentStatement], actor: str = "") -> None:
+    """Hand checkout consent to its keeper, inside the caller's transaction. Orders cannot
+    write consent themselves: it lives in notifications, to the right of orders."""
+    if statements:
+        publish(ConsentStatements(store=store, statements=statements, actor=actor))
 
 
 def _shipment_label(data: dict) -> str:

@@ -4,6 +4,7 @@ from postpurchase.money import currency_validator
 
 from .inputs import (
     LineItemInput,
+    MarketingConsent,
     OrderInput,
     ShipmentItemInput,
     clean_address,
@@ -38,6 +39,33 @@ class CustomerNameSerializer(serializers.Serializer):
     birthday = serializers.DateField(required=False, allow_null=True)
 
 
+class MarketingConsentSerializer(serializers.Serializer):
+    email = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: the customer agreed to marketing email at checkout; false: they refused or "
+        "withdrew it; null or absent: nobody asked (nothing is recorded).",
+    )
+    sms = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The same for marketing text messages; agreeing also opts in to order updates by SMS.",
+    )
+    at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When they said it; default: when the order was placed.",
+    )
+
+
+def _marketing_consent(said: dict) -> MarketingConsent:
+    at = said.get("at")
+    return MarketingConsent(email=said.get("email"), sms=said.get("sms"), email_at=at, sms_at=at)
+
+
 class LineItemInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=255)
@@ -63,6 +91,7 @@ class OrderInputSerializer(serializers.Serializer):
     tax_total = serializers.DecimalField(**MONEY, required=False)
     discount_total = serializers.DecimalField(**MONEY, required=False)
     total = serializers.DecimalField(**MONEY, required=False)
+    marketing_consent = MarketingConsentSerializer(required=False)
 
     def validate(self, attrs):
         country = (attrs.get("shipping_address") or {}).get("country", "")
@@ -85,6 +114,7 @@ class OrderInputSerializer(serializers.Serializer):
                 "first_name": customer.get("first_name", ""),
                 "last_name": customer.get("last_name", ""),
                 "birthday": customer.get("birthday"),
+                "marketing_consent": _marketing_consent(data.get("marketing_consent") or {}),
             }
         )
 

@@ -70,6 +70,7 @@ class _Plan:
     creates: list[tuple[OrderInput, dict]] = field(default_factory=list)
     updates: list[_Update] = field(default_factory=list)
     replaced: list[tuple[int, OrderInput]] = field(default_factory=list)  # (order id, input): items rewritten
+    known: list[tuple[int | None, OrderInput]] = field(default_factory=list)  # (customer id, input) of known orders
     result: BatchResult = field(default_factory=BatchResult)
 
 
@@ -128,6 +129,7 @@ class BatchWriter:
         6. Update the changed orders, in one executemany.
         7. Replace line items: delete those of updated orders whose items changed, insert the new.
         8. Record events: order.imported per new order, order.updated / order.cancelled per change.
+        9. Hand what the checkouts said about marketing to the consent keeper (one batch).
         """
         now = timezone.now()
         by_number, by_external = _existing(self.store, orders)  # 1.
@@ -140,6 +142,7 @@ class BatchWriter:
         created = [(order_id, data) for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)]
         _items_write(created + plan.replaced, [order_id for order_id, _data in plan.replaced], product_ids)  # 7.
         _events_record(self.store, plan, order_ids, customer_ids, now)  # 8.
+        _consent_publish(self.store, plan, customer_ids, now)  # 9.
         plan.result.created, plan.result.updated = len(plan.creates), len(plan.updates)
         return plan.result
 
@@ -218,6 +221,8 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
         if cancel and (found.id in shipped or found.status != OrderStatus.PLACED):
             plan.result.errors.append((line, f"order {data.number} cannot be cancelled: items have already shipped"))
             continue
+        # Even an unchanged order may carry consent that a first import of the file lacked.
+        plan.known.append((found.customer_id, data))
         values = data.order_values()
         changed = [name for name in UPDATABLE if found.values[name] != values[name]]
         if data.external_id and not found.external_id:
@@ -315,6 +320,20 @@ def _items_write(orders: list[tuple[int, OrderInput]], replace_ids: list[int], p
         for i in data.line_items
     ]
     rows_insert(LineItem, _ITEM_INSERT, rows)
+
+
+def _consent_publish(store: Store, plan: _Plan, customer_ids: dict[str, int], now) -> None:
+    """Consent is not history to hide like events: what a customer agreed to at checkout is
+    what they agreed to, and the keeper ignores statements older than what it holds."""
+    orders = [(customer_ids[data.email], data) for data, _values in plan.creates] + plan.known
+    statements = [
+        statement
+        for customer_id, data in orders
+        for statement in events.consent_statements(
+            customer_id=customer_id, consent=data.marketing_consent, placed_at=data.placed_at or now, source="import"
+        )
+    ]
+    events.consent_statements_publish(store=store, statements=statements, actor=ACTOR)
 
 
 def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:

@@ -103,7 +103,7 @@ def order_upsert(*, store: Store, data: OrderInput, source: str, actor: str = ""
             existing = _find_existing(store, data)
             if existing is None:
                 raise
-    return _order_update(existing, data=data, actor=actor), False
+    return _order_update(existing, data=data, source=source, actor=actor), False
 
 
 def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) -> Order:
@@ -127,6 +127,7 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         **data.order_values(),
     )
     _line_items_create(order, data)
+    _consent_publish(order, data, source=source, actor=actor)
     events.event_record(
         kind=events.ORDER_IMPORTED if source == OrderSource.IMPORT else events.ORDER_PLACED,
         store=store,
@@ -142,6 +143,16 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
     return _cancelled_if_platform_did(order, data, actor)
 
 
+def _consent_publish(order: Order, data: OrderInput, *, source: str, actor: str) -> None:
+    events.consent_statements_publish(
+        store=order.store,
+        statements=events.consent_statements(
+            customer_id=order.customer_id, consent=data.marketing_consent, placed_at=order.placed_at, source=source
+        ),
+        actor=actor,
+    )
+
+
 def _cancelled_if_platform_did(order: Order, data: OrderInput, actor: str) -> Order:
     if data.cancelled_at and order.status != OrderStatus.CANCELLED:
         order_cancel(order=order, reason="cancelled on the platform", actor=actor, at=data.cancelled_at)
@@ -149,7 +160,10 @@ def _cancelled_if_platform_did(order: Order, data: OrderInput, actor: str) -> Or
     return order
 
 
-def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
+def _order_update(order: Order, *, data: OrderInput, source: str, actor: str) -> Order:
+    # A later copy may carry what the customer said since (Shopify updates the customer's
+    # consent); an unchanged statement changes nothing.
+    _consent_publish(order, data, source=source, actor=actor)
     values = data.order_values()
     changed = [name for name in ORDER_UPDATABLE_FIELDS if getattr(order, name) != values[name]]
     for name in changed:

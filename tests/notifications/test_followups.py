@@ -10,7 +10,7 @@ from notifications.services import messages_dispatch_due
 from orders import services
 from orders.inputs import LineItemInput
 from orders.models import Product
-from tests.orders.factories import place_order
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 DELIVERED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -33,6 +33,7 @@ def delivered_order(store, deliver):
             store,
             number="#1",
             external_id="1",
+            marketing_consent=AGREED_TO_EMAIL,
             line_items=[
                 LineItemInput(sku="TEE-1", title="Linen tee", quantity=1, unit_price=Decimal("25")),
             ],
