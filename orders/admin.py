@@ -7,7 +7,10 @@ from django.utils.html import format_html, format_html_join
 from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin, StoreScopedInline
 
-from . import services
+from . import (
+    admin_discounts,  # noqa: F401 - registers the discount code admins
+    services,
+)
 from .events import describe
 from .models import (
     ApiKey,

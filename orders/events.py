@@ -18,6 +18,8 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_UPDATED = "shipment.updated"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+DISCOUNT_CODE_ISSUED = "discount_code.issued"
+DISCOUNT_CODE_REDEEMED = "discount_code.redeemed"
 # Published, not stored: what checkouts said about marketing. The subscriber that keeps
 # consent (notifications) records a `consent.changed` event for each statement that changed it.
 CONSENT_STATED = "customer.consent_stated"
@@ -96,6 +98,17 @@ def consent_statements_publish(*, store: Store, statements: list[ConsentStatemen
         publish(ConsentStatements(store=store, statements=statements, actor=actor))
 
 
+def _redeemed(d: dict) -> str:
+    text = f"Discount code {d.get('code')} used: {d.get('currency', '')} {d.get('amount', '')} off"
+    if d.get("external"):
+        return text + " (not issued here)"
+    if d.get("balance") is not None:
+        text += f", {d.get('currency', '')} {d['balance']} of credit left"
+    if d.get("problems"):
+        text += " — " + ", ".join(d["problems"])
+    return text
+
+
 def _shipment_label(data: dict) -> str:
     return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
 
@@ -111,6 +124,8 @@ _DESCRIBE = {
     SHIPMENT_CREATED: lambda d: f"Shipment created: {_shipment_label(d)}",
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
+    DISCOUNT_CODE_ISSUED: lambda d: f"Discount code {d.get('code')} issued ({d.get('purpose')}, {d.get('value')})",
+    DISCOUNT_CODE_REDEEMED: lambda d: _redeemed(d),
 }
 
 

@@ -44,6 +44,14 @@ class LineItemInput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DiscountUse:
+    """A discount code used on an order, and what it took off."""
+
+    code: str
+    amount: Decimal = ZERO
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarketingConsent:
     """What the customer said at checkout about marketing, per channel.
 
@@ -85,6 +93,7 @@ class OrderInput:
     total: Decimal | None = None  # None: subtotal + shipping + tax - discount
     cancelled_at: datetime | None = None
     marketing_consent: MarketingConsent = field(default_factory=MarketingConsent)
+    discount_codes: list[DiscountUse] = field(default_factory=list)
 
     @property
     def subtotal(self) -> Decimal:

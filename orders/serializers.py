@@ -3,6 +3,7 @@ from rest_framework import serializers
 from postpurchase.money import currency_validator
 
 from .inputs import (
+    DiscountUse,
     LineItemInput,
     MarketingConsent,
     OrderInput,
@@ -12,6 +13,7 @@ from .inputs import (
 )
 from .models import (
     LOCALES,
+    DiscountRedemption,
     LineItem,
     Order,
     Shipment,
@@ -66,6 +68,11 @@ def _marketing_consent(said: dict) -> MarketingConsent:
     return MarketingConsent(email=said.get("email"), sms=said.get("sms"), email_at=at, sms_at=at)
 
 
+class DiscountUseSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64, help_text="As the customer entered it; case does not matter.")
+    amount = serializers.DecimalField(**MONEY, required=False, default="0.00", help_text="What it took off the order.")
+
+
 class LineItemInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=255)
@@ -92,6 +99,12 @@ class OrderInputSerializer(serializers.Serializer):
     discount_total = serializers.DecimalField(**MONEY, required=False)
     total = serializers.DecimalField(**MONEY, required=False)
     marketing_consent = MarketingConsentSerializer(required=False)
+    discount_codes = DiscountUseSerializer(
+        many=True,
+        required=False,
+        max_length=20,
+        help_text="Codes used on the order; each is recorded once per order and matched to the codes we issued.",
+    )
 
     def validate(self, attrs):
         country = (attrs.get("shipping_address") or {}).get("country", "")
@@ -115,6 +128,7 @@ class OrderInputSerializer(serializers.Serializer):
                 "last_name": customer.get("last_name", ""),
                 "birthday": customer.get("birthday"),
                 "marketing_consent": _marketing_consent(data.get("marketing_consent") or {}),
+                "discount_codes": [DiscountUse(**use) for use in data.get("discount_codes") or []],
             }
         )
 
@@ -179,6 +193,14 @@ class ShipmentItemSerializer(serializers.ModelSerializer):
         fields = ["line_item_id", "quantity"]
 
 
+class DiscountRedemptionSerializer(serializers.ModelSerializer):
+    external = serializers.BooleanField(read_only=True, help_text="Not a code this store issued here.")
+
+    class Meta:
+        model = DiscountRedemption
+        fields = ["code", "amount", "currency", "external"]
+
+
 class ShipmentSerializer(serializers.ModelSerializer):
     items = ShipmentItemSerializer(many=True)
     events = TrackingEventSerializer(many=True)
@@ -206,6 +228,7 @@ class OrderSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     line_items = LineItemSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
+    discount_codes = DiscountRedemptionSerializer(many=True, source="discount_redemptions", read_only=True)
 
     class Meta:
         model = Order
@@ -232,6 +255,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_method",
             "line_items",
             "shipments",
+            "discount_codes",
         ]
 
     def get_customer(self, order) -> dict | None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils.dateparse import parse_datetime
 
 from orders.inputs import (
+    DiscountUse,
     LineItemInput,
     MarketingConsent,
     OrderInput,
@@ -154,6 +155,16 @@ def marketing_consent(payload: dict) -> MarketingConsent:
     return MarketingConsent(email=email, sms=sms, email_at=email_at, sms_at=sms_at)
 
 
+def discount_uses(payload: dict) -> list[DiscountUse]:
+    """The order's `discount_codes` (`code`, `amount` taken off, `type`: fixed_amount,
+    percentage or shipping); codes Shopify applied automatically have none."""
+    return [
+        DiscountUse(code=_text(raw.get("code"), 64), amount=to_money(raw.get("amount")))
+        for raw in payload.get("discount_codes") or []
+        if isinstance(raw, dict) and _text(raw.get("code"), 64)
+    ]
+
+
 def order_input(payload: dict, *, default_currency: str) -> OrderInput:
     """The OrderInput a Shopify order payload (orders/create, /updated, /cancelled) describes."""
     customer = payload.get("customer") or {}
@@ -178,6 +189,7 @@ def order_input(payload: dict, *, default_currency: str) -> OrderInput:
         total=to_money(payload.get("total_price")),
         cancelled_at=_datetime(payload.get("cancelled_at")),
         marketing_consent=marketing_consent(payload),
+        discount_codes=discount_uses(payload),
     )
 
 

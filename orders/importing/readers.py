@@ -43,6 +43,7 @@ OUR_ORDER_COLUMNS = {
     "cancelled_at": "cancelled_at",
     "accepts_email_marketing": "accepts_email_marketing",
     "accepts_sms_marketing": "accepts_sms_marketing",
+    "discount_code": "discount_code",
 }
 OUR_ADDRESS_COLUMNS = {f"ship_{key}": key for key in ADDRESS_KEYS}
 OUR_ITEM_COLUMNS = {"sku": "sku", "title": "title", "quantity": "quantity", "unit_price": "unit_price"}
@@ -60,6 +61,7 @@ SHOPIFY_ORDER_COLUMNS = {
     "Discount Amount": "discount_total",
     "Total": "total",
     "Cancelled at": "cancelled_at",
+    "Discount Code": "discount_code",
 }
 SHOPIFY_ITEM_COLUMNS = {
     "Lineitem sku": "sku",
@@ -286,6 +288,7 @@ _JSON_ORDER_KEYS = (
     "cancelled_at",
     "shipping_address",
     "billing_address",
+    "discount_codes",
 )
 
 

@@ -1,4 +1,5 @@
 from .customers import Customer, Product, normalize_email
+from .discounts import DiscountCode, DiscountPurpose, DiscountRedemption, DiscountValue
 from .events import DomainEvent
 from .orders import ORDER_RANK, LineItem, Order, OrderSource, OrderStatus
 from .shipments import (
@@ -18,6 +19,10 @@ __all__ = [
     "SHIPMENT_RANK",
     "ApiKey",
     "Customer",
+    "DiscountCode",
+    "DiscountPurpose",
+    "DiscountRedemption",
+    "DiscountValue",
     "DomainEvent",
     "InboundWebhook",
     "LineItem",

@@ -26,6 +26,7 @@ from orders.models import (
 from postpurchase.exceptions import DomainError, InvalidTransition
 
 from .customers import customer_upsert, products_for_skus
+from .discounts import order_discounts_record
 
 # Fields a later copy of an order (platform update, API, import) may change.
 ORDER_UPDATABLE_FIELDS = (
@@ -127,7 +128,6 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         **data.order_values(),
     )
     _line_items_create(order, data)
-    _consent_publish(order, data, source=source, actor=actor)
     events.event_record(
         kind=events.ORDER_IMPORTED if source == OrderSource.IMPORT else events.ORDER_PLACED,
         store=store,
@@ -140,6 +140,8 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         },
         actor=actor,
     )
+    _consent_publish(order, data, source=source, actor=actor)
+    order_discounts_record(order, data.discount_codes, actor=actor)
     return _cancelled_if_platform_did(order, data, actor)
 
 
@@ -164,6 +166,7 @@ def _order_update(order: Order, *, data: OrderInput, source: str, actor: str) ->
     # A later copy may carry what the customer said since (Shopify updates the customer's
     # consent); an unchanged statement changes nothing.
     _consent_publish(order, data, source=source, actor=actor)
+    order_discounts_record(order, data.discount_codes, actor=actor)
     values = data.order_values()
     changed = [name for name in ORDER_UPDATABLE_FIELDS if getattr(order, name) != values[name]]
     for name in changed:
