@@ -113,8 +113,17 @@ class LineItemInline(StoreScopedInline):
 
 class ShipmentInline(StoreScopedInline):
     model = Shipment
-    fields = ["carrier", "tracking_number", "tracking_url", "status", "delayed", "estimated_delivery", "delivered_at"]
-    readonly_fields = ["status", "delayed", "delivered_at"]
+    fields = [
+        "direction",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "status",
+        "delayed",
+        "estimated_delivery",
+        "delivered_at",
+    ]
+    readonly_fields = ["direction", "status", "delayed", "delivered_at"]
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -219,8 +228,8 @@ class OrderAdmin(StoreScopedAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(StoreScopedAdmin):
-    list_display = ["__str__", "order", "status", "delayed", "estimated_delivery", "store"]
-    list_filter = ["status", "delayed", "carrier", "store"]
+    list_display = ["__str__", "order", "direction", "status", "delayed", "estimated_delivery", "store"]
+    list_filter = ["direction", "status", "delayed", "carrier", "store"]
     search_fields = ["=tracking_number", "=order__number"]
     list_select_related = ["order", "store"]
     raw_id_fields = ["order"]

@@ -18,6 +18,11 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_UPDATED = "shipment.updated"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+# A parcel coming back (ShipmentDirection.RETURN) has kinds of its own, so nothing that follows
+# deliveries (customer messages, delay notices, the order's status) ever reacts to it.
+RETURN_SHIPMENT_CREATED = "return_shipment.created"
+RETURN_SHIPMENT_STATUS_CHANGED = "return_shipment.status_changed"
+RETURN_SHIPMENT_RECEIVED = "return_shipment.received"  # the carrier delivered it to the merchant
 DISCOUNT_CODE_ISSUED = "discount_code.issued"
 DISCOUNT_CODE_REDEEMED = "discount_code.redeemed"
 # Published, not stored: what checkouts said about marketing. The subscriber that keeps
@@ -124,6 +129,9 @@ _DESCRIBE = {
     SHIPMENT_CREATED: lambda d: f"Shipment created: {_shipment_label(d)}",
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
+    RETURN_SHIPMENT_CREATED: lambda d: f"Return parcel on its way back: {_shipment_label(d)}",
+    RETURN_SHIPMENT_STATUS_CHANGED: lambda d: f"Return parcel {d.get('from')} → {d.get('to')}",
+    RETURN_SHIPMENT_RECEIVED: lambda d: f"Return parcel received by the merchant: {_shipment_label(d)}",
     DISCOUNT_CODE_ISSUED: lambda d: f"Discount code {d.get('code')} issued ({d.get('purpose')}, {d.get('value')})",
     DISCOUNT_CODE_REDEEMED: lambda d: _redeemed(d),
 }

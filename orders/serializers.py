@@ -17,6 +17,7 @@ from .models import (
     LineItem,
     Order,
     Shipment,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     TrackingEvent,
@@ -158,7 +159,16 @@ class ShipmentInputSerializer(serializers.Serializer):
     shipped_at = serializers.DateTimeField(required=False, allow_null=True)
     estimated_delivery = serializers.DateField(required=False, allow_null=True)
     external_id = serializers.CharField(max_length=64, required=False, default="")
-    items = ShipmentItemInputSerializer(many=True, required=False, help_text="Omit to ship everything left.")
+    direction = serializers.ChoiceField(
+        choices=ShipmentDirection.choices,
+        required=False,
+        default=ShipmentDirection.OUTBOUND,
+        help_text="`return` for a parcel the customer sends back: tracked like any other, but it never "
+        "messages the customer or moves the order, and delivered means the merchant received it.",
+    )
+    items = ShipmentItemInputSerializer(
+        many=True, required=False, help_text="Omit to ship everything left (a return parcel: nothing said)."
+    )
 
     def to_kwargs(self) -> dict:
         data = dict(self.validated_data)
@@ -210,6 +220,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "order_id",
+            "direction",
             "carrier",
             "tracking_number",
             "tracking_url",

@@ -92,7 +92,11 @@ def _candidates():
     delivered = Q(status=ShipmentStatus.DELIVERED) | Q(delivered_at__isnull=False)
     on_the_way = ~delivered & ~Q(status=ShipmentStatus.EXPIRED)
     flagged = Q(delayed=True) | Q(possibly_lost=True)
-    return Shipment.objects.exclude(order__source=OrderSource.IMPORT).filter(on_the_way | (delivered & flagged))
+    # Return parcels are the merchant's to wait for: a late one must not send the customer a
+    # delay notice.
+    return (
+        Shipment.objects.outbound().exclude(order__source=OrderSource.IMPORT).filter(on_the_way | (delivered & flagged))
+    )
 
 
 @transaction.atomic(durable=True)

@@ -5,6 +5,7 @@ from .orders import ORDER_RANK, LineItem, Order, OrderSource, OrderStatus
 from .shipments import (
     SHIPMENT_RANK,
     Shipment,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     TrackingEvent,
@@ -31,6 +32,7 @@ __all__ = [
     "OrderStatus",
     "Product",
     "Shipment",
+    "ShipmentDirection",
     "ShipmentItem",
     "ShipmentStatus",
     "Store",

@@ -19,6 +19,7 @@ from orders.models import (
     Order,
     OrderSource,
     OrderStatus,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     Store,
@@ -215,9 +216,9 @@ def order_cancel(*, order: Order, reason: str = "", actor: str = "", at: datetim
 
 def shipped_quantities(order: Order) -> dict[int, int]:
     shipped: dict[int, int] = defaultdict(int)
-    for line_item_id, quantity in ShipmentItem.objects.filter(shipment__order=order).values_list(
-        "line_item_id", "quantity"
-    ):
+    # What went out to the customer: a return parcel carries items back, not to them.
+    outbound = ShipmentItem.objects.filter(shipment__order=order, shipment__direction=ShipmentDirection.OUTBOUND)
+    for line_item_id, quantity in outbound.values_list("line_item_id", "quantity"):
         shipped[line_item_id] += quantity
     return shipped
 
@@ -232,8 +233,9 @@ _ORDER_STAGE = {
 
 
 def order_status_sync(order: Order, *, actor: str) -> None:
-    """Move the order forward to where its shipments say it is; never back."""
-    shipments = list(order.shipments.all())
+    """Move the order forward to where its outbound shipments say it is; never back.
+    Return parcels never move it: received returns are the returns app's to judge."""
+    shipments = list(order.shipments.outbound())
     if not shipments:
         return
     shipped = shipped_quantities(order)
