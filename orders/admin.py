@@ -228,6 +228,7 @@ class OrderAdmin(StoreScopedAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(StoreScopedAdmin):
+    readonly_fields = ["promised_delivery_from", "promised_delivery_to", "promised_at"]
     list_display = ["__str__", "order", "direction", "status", "delayed", "estimated_delivery", "store"]
     list_filter = ["direction", "status", "delayed", "carrier", "store"]
     search_fields = ["=tracking_number", "=order__number"]

@@ -227,6 +227,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "status",
             "delayed",
             "estimated_delivery",
+            "promised_delivery_from",
+            "promised_delivery_to",
             "shipped_at",
             "delivered_at",
             "external_id",

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.settings import api_settings
 
 from orders.models import Store
-from tracking import links, selectors
+from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
 
 # The 21st attempt within a minute from one client is refused; so is the 11th on one order
@@ -224,6 +224,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         raise Http404("unknown link")
     tracking = found.tracking
+    services.shipment_promises_fill(tracking)
     language = language_for(request, tracking.locale)
     steps = []
     if tracking.step is not None:

@@ -65,6 +65,11 @@ class Shipment(models.Model):
     )
     possibly_lost = models.BooleanField(default=False, help_text="No news for 7 days while in transit.")
     estimated_delivery = models.DateField(null=True, blank=True)
+    # The delivery promise: the first estimate the customer was shown, kept as it was, so the
+    # on-time rate and apologies are measured against what was promised, not the latest news.
+    promised_delivery_from = models.DateField(null=True, blank=True, editable=False)
+    promised_delivery_to = models.DateField(null=True, blank=True, editable=False)
+    promised_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When it was promised.")
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)

@@ -149,6 +149,7 @@ def tracking_from(order: Order) -> OrderTracking:
                 delivered_at=s.delivered_at,
                 items=sorted(carried.get(s.pk, []), key=lambda i: i.line_item_id),
                 events=shipment_events,
+                promised=(s.promised_delivery_from, s.promised_delivery_to) if s.promised_delivery_from else None,
             )
         )
     events.sort(key=lambda e: (e.occurred_at, e.shipment_id), reverse=True)
