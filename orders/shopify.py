@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
 
@@ -24,7 +25,7 @@ from orders.inputs import (
 from orders.models import LOCALES, InboundWebhook, Order, OrderSource, ShipmentStatus
 from orders.services import order_upsert, shipment_upsert
 from postpurchase.exceptions import InvalidTransition
-from postpurchase.money import to_money
+from postpurchase.money import ZERO, to_money
 from postpurchase.webhooks import handles
 
 logger = logging.getLogger(__name__)
@@ -155,11 +156,24 @@ def marketing_consent(payload: dict) -> MarketingConsent:
     return MarketingConsent(email=email, sms=sms, email_at=email_at, sms_at=sms_at)
 
 
+def _discount_amount(raw: dict, order_name: object) -> Decimal:
+    try:
+        amount = to_money(raw.get("amount"))
+    except ValueError:
+        amount = ZERO
+    if amount < ZERO:
+        amount = ZERO
+    if amount == ZERO and raw.get("amount") not in (None, "", "0", "0.00"):
+        # A bad amount must not cost us the order; the code's use is still recorded.
+        logger.info("Shopify order %s: discount amount %r read as 0", order_name, raw.get("amount"))
+    return amount
+
+
 def discount_uses(payload: dict) -> list[DiscountUse]:
     """The order's `discount_codes` (`code`, `amount` taken off, `type`: fixed_amount,
-    percentage or shipping); codes Shopify applied automatically have none."""
+    percentage or shipping); automatic discounts carry no code and are not listed there."""
     return [
-        DiscountUse(code=_text(raw.get("code"), 64), amount=to_money(raw.get("amount")))
+        DiscountUse(code=_text(raw.get("code"), 64), amount=_discount_amount(raw, payload.get("name")))
         for raw in payload.get("discount_codes") or []
         if isinstance(raw, dict) and _text(raw.get("code"), 64)
     ]

@@ -189,7 +189,7 @@ def discount_redemptions_record(
     redemptions, records, touched = [], [], {}
     for u in fresh:
         code = u.use.code.strip()
-        amount = to_money(u.use.amount)
+        amount = max(to_money(u.use.amount), ZERO)  # a negative discount must never add credit
         issued = codes.get(code.upper())
         data = {"code": code, "amount": str(amount), "currency": u.currency, "external": issued is None}
         if issued is not None:

@@ -233,3 +233,43 @@ def test_the_admin_refuses_a_percentage_code_without_a_percent(client, store):
     assert response.status_code == 200
     assert "A percentage code needs a percent from 1 to 100." in response.content.decode()
     assert not DiscountCode.objects.exists()
+
+
+def test_a_garbled_or_negative_shopify_amount_never_adds_credit_nor_costs_the_order(client, store):
+    credit = issue(store, code="CREDIT-ADA", purpose=DiscountPurpose.STORE_CREDIT, amount=Decimal("30.00"))
+    payload = order_payload(
+        discount_codes=[
+            {"code": "CREDIT-ADA", "amount": "-50.00", "type": "fixed_amount"},
+            {"code": "ODD", "amount": "five", "type": "fixed_amount"},
+            {"code": "", "amount": "1.00"},
+            None,
+        ]
+    )
+
+    response = post_webhook(client, store, "orders/create", payload)
+
+    assert response.status_code == 200
+    assert _order(store).number == "#1001"
+    credit.refresh_from_db()
+    assert credit.balance == Decimal("30.00")
+    assert sorted(DiscountRedemption.objects.values_list("code", "amount")) == [
+        ("CREDIT-ADA", Decimal("0.00")),
+        ("ODD", Decimal("0.00")),
+    ]
+
+
+def test_the_api_refuses_more_than_twenty_codes_or_a_blank_one(api):
+    body = {
+        "number": "#1",
+        "email": "ada@example.com",
+        "currency": "EUR",
+        "line_items": [{"title": "Linen tee", "quantity": 1, "unit_price": "25.00"}],
+    }
+
+    too_many = api.post(
+        "/api/v1/orders/", body | {"discount_codes": [{"code": f"C{n:03}"} for n in range(21)]}, format="json"
+    )
+    blank = api.post("/api/v1/orders/", body | {"discount_codes": [{"code": " "}]}, format="json")
+
+    assert (too_many.status_code, blank.status_code) == (400, 400)
+    assert not DiscountRedemption.objects.exists()
