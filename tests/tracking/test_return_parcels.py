@@ -82,6 +82,30 @@ def test_a_return_parcels_checkpoints_update_it_without_any_message_or_order_cha
     assert not DomainEvent.objects.filter(kind=events.SHIPMENT_STATUS_CHANGED, data__shipment_id=return_parcel.pk)
 
 
+def test_a_carrier_estimate_for_a_return_parcel_updates_it_and_creates_nothing(
+    client, store, delivered_order, return_parcel
+):
+    messages_before = Message.objects.count()
+
+    post_generic(
+        client,
+        store,
+        generic_payload(
+            [checkpoint("in_transit", "Picked up at the parcel shop", 1)],
+            tracking_number=RETURN_NUMBER,
+            estimated_delivery="2026-11-20",
+        ),
+    )
+
+    assert list(delivered_order.shipments.values_list("pk", "direction")) == [
+        (delivered_order.shipments.outbound().get().pk, "outbound"),
+        (return_parcel.pk, "return"),
+    ]
+    return_parcel.refresh_from_db()
+    assert str(return_parcel.estimated_delivery) == "2026-11-20"
+    assert Message.objects.count() == messages_before
+
+
 def test_a_delivered_return_parcel_is_received_by_the_merchant(client, store, delivered_order, return_parcel):
     post_generic(
         client,
