@@ -70,7 +70,10 @@ class MessagingSettingsAdmin(StoreScopedAdmin):
     fieldsets = [
         (None, {"fields": ["store", "sender_name", "reply_to"]}),
         ("SMS quiet hours", {"fields": ["quiet_hours_start", "quiet_hours_end"]}),
-        ("Optional messages", {"fields": ["cap_per_day", "cap_per_month", "coupon_percent"]}),
+        (
+            "Optional messages",
+            {"fields": ["optional_email_requires_consent", "cap_per_day", "cap_per_month", "coupon_percent"]},
+        ),
     ]
 
 

@@ -8,9 +8,9 @@ writes nothing: the first opt-in's time and source stay the evidence.
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import Channel, Consent, Frequency, Preference
-from orders.events import event_record
-from orders.models import Customer
+from notifications.models import Channel, Consent, Frequency, MessagingSettings, Preference
+from orders.events import ConsentStatement, event_record, event_record_many
+from orders.models import Customer, DomainEvent, Store
 
 CONSENT_CHANGED = "consent.changed"
 PREFERENCE_PAGE = "preference page"
@@ -21,9 +21,18 @@ def consent_for(customer: Customer, channel: str) -> Consent | None:
     return Consent.objects.filter(customer=customer, channel=channel).first()
 
 
-def email_allows_optional(consent: Consent | None) -> bool:
-    """Email optional messages are allowed until the customer opts out (no row: allowed)."""
-    return consent is None or (consent.opted_in and consent.optional_messages)
+def optional_email_requires_consent(store: Store) -> bool:
+    """Whether the store sends optional email only with consent (the default, the EU rule)."""
+    found = MessagingSettings.objects.filter(store=store).values_list("optional_email_requires_consent", flat=True)
+    return next(iter(found), True)
+
+
+def email_allows_optional(consent: Consent | None, *, requires_consent: bool = True) -> bool:
+    """Whether optional email may be sent. Without a row the customer never said anything:
+    allowed only where the store may email until they opt out."""
+    if consent is None:
+        return not requires_consent
+    return consent.opted_in and consent.optional_messages
 
 
 def sms_allows(consent: Consent | None) -> bool:
@@ -111,7 +120,8 @@ def preferences_save(
     """
     changed = []
     email = consent_for(customer, Channel.EMAIL)
-    if email_allows_optional(email) != optional_email:
+    requires_consent = optional_email_requires_consent(customer.store)
+    if email_allows_optional(email, requires_consent=requires_consent) != optional_email:
         consent_record(
             customer=customer,
             channel=Channel.EMAIL,
@@ -135,3 +145,71 @@ def preferences_save(
     if frequency_changed:
         changed.append("frequency")
     return changed
+
+
+def _after(statement: ConsentStatement, before: tuple[bool, bool] | None) -> tuple[bool, bool]:
+    """(opted_in, optional_messages) after a checkout statement about marketing.
+
+    Agreeing to marketing on a channel is agreeing to that channel; refusing marketing says
+    nothing about order updates, so their opt-in stays (email's is implied, SMS's is not).
+    """
+    if statement.given:
+        return True, True
+    opted_in = before[0] if before else statement.channel == Channel.EMAIL
+    return opted_in, False
+
+
+def consent_statements_apply(*, store: Store, statements: list[ConsentStatement], actor: str = "") -> int:
+    """Record what checkouts said about marketing (API, Shopify, import), a batch at a time.
+
+    Runs inside the caller's transaction in a fixed number of queries. A statement older than
+    what we hold is ignored: an update of last year's order must not undo today's unsubscribe.
+    The same statement again changes nothing, so replayed webhooks and re-imported files are
+    harmless. Returns how many consents changed.
+    """
+    if not statements:
+        return 0
+    customer_ids = {s.customer_id for s in statements}
+    current = {
+        (c.customer_id, c.channel): c for c in Consent.objects.select_for_update().filter(customer_id__in=customer_ids)
+    }
+    created: dict[tuple[int, str], Consent] = {}
+    updated: dict[tuple[int, str], Consent] = {}
+    changes: list[DomainEvent] = []
+    for statement in sorted(statements, key=lambda s: s.at):
+        key = (statement.customer_id, statement.channel)
+        consent = current.get(key)
+        if consent is not None and consent.recorded_at >= statement.at:
+            continue
+        before = (consent.opted_in, consent.optional_messages) if consent else None
+        after = _after(statement, before)
+        if before == after:
+            continue  # the first time they said so stays the evidence
+        if consent is None:
+            consent = current[key] = created[key] = Consent(
+                customer_id=statement.customer_id, channel=statement.channel
+            )
+        elif key not in created:
+            updated[key] = consent
+        consent.opted_in, consent.optional_messages = after
+        consent.source, consent.recorded_at = statement.source[:100], statement.at
+        changes.append(
+            DomainEvent(
+                kind=CONSENT_CHANGED,
+                store=store,
+                customer_id=statement.customer_id,
+                data={
+                    "channel": statement.channel,
+                    "opted_in": after[0],
+                    "optional_messages": after[1],
+                    "source": statement.source,
+                    "before": {"opted_in": before[0], "optional_messages": before[1]} if before else None,
+                    "recorded_at": statement.at.isoformat(),
+                },
+                actor=actor or statement.source,
+            )
+        )
+    Consent.objects.bulk_create(created.values())
+    Consent.objects.bulk_update(updated.values(), ["opted_in", "optional_messages", "source", "recorded_at"])
+    event_record_many(changes)
+    return len(changes)

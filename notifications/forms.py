@@ -45,8 +45,13 @@ class PreferencesForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, has_phone: bool = True, **kwargs):
+    def __init__(self, *args, has_phone: bool = True, opt_out: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if opt_out:
+            # The store may email optional messages until the customer says no; say so.
+            self.fields["optional_email"].help_text = _(
+                "Care tips, products you may like and coupons. They come unless you switch them off here."
+            )
         if not has_phone:
             # Nobody to text: the page says so instead of recording a consent we cannot use.
             for name in ("sms", "optional_sms"):

@@ -74,6 +74,12 @@ class MessagingSettings(models.Model):
     sender_name = models.CharField(max_length=100, blank=True, help_text="Defaults to the store name.")
     reply_to = models.EmailField(blank=True)
     coupon_percent = models.PositiveSmallIntegerField(default=10, help_text="Next-order coupon discount.")
+    optional_email_requires_consent = models.BooleanField(
+        default=True,
+        help_text="Send optional emails (follow-ups, recommendations, coupons) only to customers who agreed to "
+        "them, at checkout or on their preference page: the rule in the EU (GDPR, ePrivacy). Switch off only "
+        "where the law lets you email customers until they opt out (e.g. CAN-SPAM in the US).",
+    )
 
     class Meta:
         verbose_name_plural = "messaging settings"
@@ -172,8 +178,8 @@ class Suppression(models.Model):
 
 
 class Consent(models.Model):
-    """A customer's say about one channel. SMS needs an explicit opt-in; email optional
-    messages are allowed until the customer opts out."""
+    """A customer's say about one channel. SMS needs an explicit opt-in; optional email needs
+    one too unless the store's settings allow opt-out (no row: never agreed to anything)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=8, choices=Channel.choices)

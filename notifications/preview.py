@@ -64,7 +64,7 @@ def _sample_data(store, kind: str, locale: str) -> dict:
         data["reason"] = SAMPLE_REASONS[kind].get(locale, SAMPLE_REASONS[kind]["en"])
     if kind == MessageKind.COUPON:
         messaging = getattr(store, "messaging", None) if store.pk else None
-        data.update(coupon_code="THANKS-3F9A1C", coupon_percent=messaging.coupon_percent if messaging else 10)
+        data.update(coupon_code="THANKS-K7Q2MX9P4D", coupon_percent=messaging.coupon_percent if messaging else 10)
     if kind == MessageKind.RECOMMENDATIONS:
         products = list(Product.objects.for_store(store).exclude(url="").order_by("-pk")[:3]) if store.pk else []
         data["recommendations"] = [

@@ -1,5 +1,6 @@
 """Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
 
+from notifications.consent import consent_statements_apply
 from notifications.flows import messaging_for
 from notifications.models import MessageKind, Trigger
 from notifications.services import messages_schedule
@@ -14,6 +15,12 @@ _SHIPMENT_TRIGGERS = {
     ShipmentStatus.DELIVERED: Trigger.SHIPMENT_DELIVERED,
     ShipmentStatus.EXCEPTION: Trigger.SHIPMENT_EXCEPTION,
 }
+
+
+@subscribe(events.CONSENT_STATED)
+def consent_stated(batch: events.ConsentStatements) -> None:
+    """What a checkout said about marketing (live orders and imports alike)."""
+    consent_statements_apply(store=batch.store, statements=batch.statements, actor=batch.actor)
 
 
 @subscribe(events.ORDER_PLACED)

@@ -18,6 +18,7 @@ from notifications.consent import (
     ONE_CLICK,
     consent_for,
     email_allows_optional,
+    optional_email_requires_consent,
     preferences_save,
     sms_allows,
     unsubscribe_optional_email,
@@ -86,8 +87,12 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     customer = _customer(token)
     preference = Preference.objects.filter(customer=customer).first()
     sms = consent_for(customer, Channel.SMS)
+    requires_consent = optional_email_requires_consent(customer.store)
     initial = {
-        "optional_email": email_allows_optional(consent_for(customer, Channel.EMAIL)),
+        # What will happen: where consent is required, ticked only if the customer agreed.
+        "optional_email": email_allows_optional(
+            consent_for(customer, Channel.EMAIL), requires_consent=requires_consent
+        ),
         "sms": sms_allows(sms),
         "optional_sms": sms_allows(sms) and sms.optional_messages,
         "frequency": preference.frequency if preference else Frequency.NORMAL,
@@ -95,7 +100,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     has_phone = bool(customer.phone)
     with translation.override(_language(request, customer)):
         data = request.POST if request.method == "POST" else None
-        form = PreferencesForm(data, initial=initial, has_phone=has_phone)
+        form = PreferencesForm(data, initial=initial, has_phone=has_phone, opt_out=not requires_consent)
         if request.method == "POST" and form.is_valid():
             chosen = form.cleaned_data
             preferences_save(
@@ -140,7 +145,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "notifications/unsubscribe.html",
         {
             "done": done,
-            "already": not done and not email_allows_optional(consent_for(customer, Channel.EMAIL)),
+            "already": not done
+            and not email_allows_optional(
+                consent_for(customer, Channel.EMAIL), requires_consent=optional_email_requires_consent(customer.store)
+            ),
             "email": mask_email(customer.email),
             "preferences_url": reverse("notifications:preferences", kwargs={"token": token}),
         },

@@ -7,7 +7,10 @@ from django.utils.html import format_html, format_html_join
 from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin, StoreScopedInline
 
-from . import services
+from . import (
+    admin_discounts,  # noqa: F401 - registers the discount code admins
+    services,
+)
 from .events import describe
 from .models import (
     ApiKey,
@@ -113,8 +116,17 @@ class LineItemInline(StoreScopedInline):
 
 class ShipmentInline(StoreScopedInline):
     model = Shipment
-    fields = ["carrier", "tracking_number", "tracking_url", "status", "delayed", "estimated_delivery", "delivered_at"]
-    readonly_fields = ["status", "delayed", "delivered_at"]
+    fields = [
+        "direction",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "status",
+        "delayed",
+        "estimated_delivery",
+        "delivered_at",
+    ]
+    readonly_fields = ["direction", "status", "delayed", "delivered_at"]
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -219,8 +231,9 @@ class OrderAdmin(StoreScopedAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(StoreScopedAdmin):
-    list_display = ["__str__", "order", "status", "delayed", "estimated_delivery", "store"]
-    list_filter = ["status", "delayed", "carrier", "store"]
+    readonly_fields = ["promised_delivery_from", "promised_delivery_to", "promised_at"]
+    list_display = ["__str__", "order", "direction", "status", "delayed", "estimated_delivery", "store"]
+    list_filter = ["direction", "status", "delayed", "carrier", "store"]
     search_fields = ["=tracking_number", "=order__number"]
     list_select_related = ["order", "store"]
     raw_id_fields = ["order"]

@@ -1,7 +1,13 @@
 """The event kinds `orders` records, and the one function every app records events with."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
 from postpurchase.events import publish
 
+from .inputs import MarketingConsent
 from .models import Customer, DomainEvent, Order, Store
 
 STORE_CREATED = "store.created"
@@ -13,6 +19,16 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_UPDATED = "shipment.updated"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+# A parcel coming back (ShipmentDirection.RETURN) has kinds of its own, so nothing that follows
+# deliveries (customer messages, delay notices, the order's status) ever reacts to it.
+RETURN_SHIPMENT_CREATED = "return_shipment.created"
+RETURN_SHIPMENT_STATUS_CHANGED = "return_shipment.status_changed"
+RETURN_SHIPMENT_RECEIVED = "return_shipment.received"  # the carrier delivered it to the merchant
+DISCOUNT_CODE_ISSUED = "discount_code.issued"
+DISCOUNT_CODE_REDEEMED = "discount_code.redeemed"
+# Published, not stored: what checkouts said about marketing. The subscriber that keeps
+# consent (notifications) records a `consent.changed` event for each statement that changed it.
+CONSENT_STATED = "customer.consent_stated"
 
 
 def event_record(
@@ -45,6 +61,60 @@ def event_record_many(events: list[DomainEvent]) -> list[DomainEvent]:
     return created
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentStatement:
+    customer_id: int
+    channel: str  # "email" or "sms", as notifications names its channels
+    given: bool
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class ConsentStatements:
+    """A batch of checkout statements about marketing consent, for one store."""
+
+    store: Store
+    statements: list[ConsentStatement]
+    actor: str = ""
+    kind: str = CONSENT_STATED
+
+
+def consent_statements(
+    *, customer_id: int | None, consent: MarketingConsent, placed_at: datetime | None, source: str
+) -> list[ConsentStatement]:
+    """The statements one order's checkout made; none without a customer or anything said."""
+    if customer_id is None or not consent.stated:
+        return []
+    now = timezone.now()
+    said = (("email", consent.email, consent.email_at), ("sms", consent.sms, consent.sms_at))
+    # A statement cannot come from the future: a platform clock ahead of ours must not let
+    # it outrank what the customer says on our preference page right now.
+    return [
+        ConsentStatement(customer_id, channel, given, min(at or placed_at or now, now), f"checkout ({source})")
+        for channel, given, at in said
+        if given is not None
+    ]
+
+
+def consent_statements_publish(*, store: Store, statements: list[ConsentStatement], actor: str = "") -> None:
+    """Hand checkout consent to its keeper, inside the caller's transaction. Orders cannot
+    write consent themselves: it lives in notifications, to the right of orders."""
+    if statements:
+        publish(ConsentStatements(store=store, statements=statements, actor=actor))
+
+
+def _redeemed(d: dict) -> str:
+    text = f"Discount code {d.get('code')} used: {d.get('currency', '')} {d.get('amount', '')} off"
+    if d.get("external"):
+        return text + " (not issued here)"
+    if d.get("balance") is not None:
+        text += f", {d.get('currency', '')} {d['balance']} of credit left"
+    if d.get("problems"):
+        text += " — " + ", ".join(d["problems"])
+    return text
+
+
 def _shipment_label(data: dict) -> str:
     return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
 
@@ -61,6 +131,11 @@ _DESCRIBE = {
     SHIPMENT_CREATED: lambda d: f"Shipment created: {_shipment_label(d)}",
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
+    RETURN_SHIPMENT_CREATED: lambda d: f"Return parcel on its way back: {_shipment_label(d)}",
+    RETURN_SHIPMENT_STATUS_CHANGED: lambda d: f"Return parcel {d.get('from')} → {d.get('to')}",
+    RETURN_SHIPMENT_RECEIVED: lambda d: f"Return parcel received by the merchant: {_shipment_label(d)}",
+    DISCOUNT_CODE_ISSUED: lambda d: f"Discount code {d.get('code')} issued ({d.get('purpose')}, {d.get('value')})",
+    DISCOUNT_CODE_REDEEMED: lambda d: _redeemed(d),
 }
 
 

@@ -44,6 +44,33 @@ class LineItemInput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DiscountUse:
+    """A discount code used on an order, and what it took off."""
+
+    code: str
+    amount: Decimal = ZERO
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketingConsent:
+    """What the customer said at checkout about marketing, per channel.
+
+    True: agreed. False: refused or withdrew (an explicit "no", not an unticked box nobody
+    asked about). None: nothing said, so nothing is recorded. `email_at` and `sms_at` are
+    when they said it (platforms keep one time per channel); None means when the order was placed.
+    """
+
+    email: bool | None = None
+    sms: bool | None = None
+    email_at: datetime | None = None
+    sms_at: datetime | None = None
+
+    @property
+    def stated(self) -> bool:
+        return self.email is not None or self.sms is not None
+
+
+@dataclass(frozen=True, kw_only=True)
 class OrderInput:
     number: str
     email: str
@@ -65,6 +92,8 @@ class OrderInput:
     discount_total: Decimal = ZERO
     total: Decimal | None = None  # None: subtotal + shipping + tax - discount
     cancelled_at: datetime | None = None
+    marketing_consent: MarketingConsent = field(default_factory=MarketingConsent)
+    discount_codes: list[DiscountUse] = field(default_factory=list)
 
     @property
     def subtotal(self) -> Decimal:

@@ -3,7 +3,9 @@ from rest_framework import serializers
 from postpurchase.money import currency_validator
 
 from .inputs import (
+    DiscountUse,
     LineItemInput,
+    MarketingConsent,
     OrderInput,
     ShipmentItemInput,
     clean_address,
@@ -11,9 +13,11 @@ from .inputs import (
 )
 from .models import (
     LOCALES,
+    DiscountRedemption,
     LineItem,
     Order,
     Shipment,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     TrackingEvent,
@@ -36,6 +40,38 @@ class CustomerNameSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     birthday = serializers.DateField(required=False, allow_null=True)
+
+
+class MarketingConsentSerializer(serializers.Serializer):
+    email = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: the customer agreed to marketing email at checkout; false: they refused or "
+        "withdrew it; null or absent: nobody asked (nothing is recorded).",
+    )
+    sms = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The same for marketing text messages; agreeing also opts in to order updates by SMS.",
+    )
+    at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When they said it; default: when the order was placed.",
+    )
+
+
+def _marketing_consent(said: dict) -> MarketingConsent:
+    at = said.get("at")
+    return MarketingConsent(email=said.get("email"), sms=said.get("sms"), email_at=at, sms_at=at)
+
+
+class DiscountUseSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64, help_text="As the customer entered it; case does not matter.")
+    amount = serializers.DecimalField(**MONEY, required=False, default="0.00", help_text="What it took off the order.")
 
 
 class LineItemInputSerializer(serializers.Serializer):
@@ -63,6 +99,13 @@ class OrderInputSerializer(serializers.Serializer):
     tax_total = serializers.DecimalField(**MONEY, required=False)
     discount_total = serializers.DecimalField(**MONEY, required=False)
     total = serializers.DecimalField(**MONEY, required=False)
+    marketing_consent = MarketingConsentSerializer(required=False)
+    discount_codes = DiscountUseSerializer(
+        many=True,
+        required=False,
+        max_length=20,
+        help_text="Codes used on the order; each is recorded once per order and matched to the codes we issued.",
+    )
 
     def validate(self, attrs):
         country = (attrs.get("shipping_address") or {}).get("country", "")
@@ -85,6 +128,8 @@ class OrderInputSerializer(serializers.Serializer):
                 "first_name": customer.get("first_name", ""),
                 "last_name": customer.get("last_name", ""),
                 "birthday": customer.get("birthday"),
+                "marketing_consent": _marketing_consent(data.get("marketing_consent") or {}),
+                "discount_codes": [DiscountUse(**use) for use in data.get("discount_codes") or []],
             }
         )
 
@@ -114,7 +159,16 @@ class ShipmentInputSerializer(serializers.Serializer):
     shipped_at = serializers.DateTimeField(required=False, allow_null=True)
     estimated_delivery = serializers.DateField(required=False, allow_null=True)
     external_id = serializers.CharField(max_length=64, required=False, default="")
-    items = ShipmentItemInputSerializer(many=True, required=False, help_text="Omit to ship everything left.")
+    direction = serializers.ChoiceField(
+        choices=ShipmentDirection.choices,
+        required=False,
+        default=ShipmentDirection.OUTBOUND,
+        help_text="`return` for a parcel the customer sends back: tracked like any other, but it never "
+        "messages the customer or moves the order, and delivered means the merchant received it.",
+    )
+    items = ShipmentItemInputSerializer(
+        many=True, required=False, help_text="Omit to ship everything left (a return parcel: nothing said)."
+    )
 
     def to_kwargs(self) -> dict:
         data = dict(self.validated_data)
@@ -149,6 +203,14 @@ class ShipmentItemSerializer(serializers.ModelSerializer):
         fields = ["line_item_id", "quantity"]
 
 
+class DiscountRedemptionSerializer(serializers.ModelSerializer):
+    external = serializers.BooleanField(read_only=True, help_text="Not a code this store issued here.")
+
+    class Meta:
+        model = DiscountRedemption
+        fields = ["code", "amount", "currency", "external"]
+
+
 class ShipmentSerializer(serializers.ModelSerializer):
     # A plain string in the schema: the model's blank URLField would be documented as a oneOf that an
     # empty value matches twice, so a validating client would refuse our own answer.
@@ -161,12 +223,15 @@ class ShipmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "order_id",
+            "direction",
             "carrier",
             "tracking_number",
             "tracking_url",
             "status",
             "delayed",
             "estimated_delivery",
+            "promised_delivery_from",
+            "promised_delivery_to",
             "shipped_at",
             "delivered_at",
             "external_id",
@@ -179,6 +244,7 @@ class OrderSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     line_items = LineItemSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
+    discount_codes = DiscountRedemptionSerializer(many=True, source="discount_redemptions", read_only=True)
 
     class Meta:
         model = Order
@@ -205,6 +271,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_method",
             "line_items",
             "shipments",
+            "discount_codes",
         ]
 
     def get_customer(self, order) -> dict | None:

@@ -9,14 +9,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
 
-from orders.inputs import LineItemInput, OrderInput, ShipmentItemInput, clean_address, normalize_phone
+from orders.inputs import (
+    DiscountUse,
+    LineItemInput,
+    MarketingConsent,
+    OrderInput,
+    ShipmentItemInput,
+    clean_address,
+    normalize_phone,
+)
 from orders.models import LOCALES, InboundWebhook, Order, OrderSource, ShipmentStatus
 from orders.services import order_upsert, shipment_upsert
 from postpurchase.exceptions import InvalidTransition
-from postpurchase.money import to_money
+from postpurchase.money import ZERO, to_money
 from postpurchase.webhooks import handles
 
 logger = logging.getLogger(__name__)
@@ -117,6 +126,59 @@ def _shop_money(money_set: dict | None) -> object:
     return ((money_set or {}).get("shop_money") or {}).get("amount")
 
 
+# Shopify's marketing states: only "subscribed" is consent and only "unsubscribed" a refusal;
+# not_subscribed (never asked or never ticked), pending (double opt-in not confirmed yet),
+# invalid and redacted say nothing we may act on.
+_MARKETING_STATES = {"subscribed": True, "unsubscribed": False}
+
+
+def _consent_state(consent: dict | None) -> tuple[bool | None, datetime | None]:
+    consent = consent or {}
+    return _MARKETING_STATES.get(str(consent.get("state") or "").lower()), _datetime(consent.get("consent_updated_at"))
+
+
+def marketing_consent(payload: dict) -> MarketingConsent:
+    """What the order's customer said about marketing.
+
+    Up to API version 2024-10 the order's `customer` carries `email_marketing_consent` and
+    `sms_marketing_consent` (`state`, `opt_in_level`, `consent_updated_at`); older versions
+    `accepts_marketing` and `accepts_marketing_updated_at`. From 2025-01 only the order's
+    `buyer_accepts_marketing` is left: the ticked box at checkout. An unticked box is not a
+    refusal (nobody may have asked), so `false` there records nothing.
+    """
+    customer = payload.get("customer") or {}
+    email, email_at = _consent_state(customer.get("email_marketing_consent"))
+    sms, sms_at = _consent_state(customer.get("sms_marketing_consent"))
+    if email is None and customer.get("accepts_marketing") is True:
+        email, email_at = True, _datetime(customer.get("accepts_marketing_updated_at"))
+    if email is None and payload.get("buyer_accepts_marketing") is True:
+        email, email_at = True, None
+    return MarketingConsent(email=email, sms=sms, email_at=email_at, sms_at=sms_at)
+
+
+def _discount_amount(raw: dict, order_name: object) -> Decimal:
+    try:
+        amount = to_money(raw.get("amount"))
+    except ValueError:
+        amount = ZERO
+    if amount < ZERO:
+        amount = ZERO
+    if amount == ZERO and raw.get("amount") not in (None, "", "0", "0.00"):
+        # A bad amount must not cost us the order; the code's use is still recorded.
+        logger.info("Shopify order %s: discount amount %r read as 0", order_name, raw.get("amount"))
+    return amount
+
+
+def discount_uses(payload: dict) -> list[DiscountUse]:
+    """The order's `discount_codes` (`code`, `amount` taken off, `type`: fixed_amount,
+    percentage or shipping); automatic discounts carry no code and are not listed there."""
+    return [
+        DiscountUse(code=_text(raw.get("code"), 64), amount=_discount_amount(raw, payload.get("name")))
+        for raw in payload.get("discount_codes") or []
+        if isinstance(raw, dict) and _text(raw.get("code"), 64)
+    ]
+
+
 def order_input(payload: dict, *, default_currency: str) -> OrderInput:
     """The OrderInput a Shopify order payload (orders/create, /updated, /cancelled) describes."""
     customer = payload.get("customer") or {}
@@ -140,6 +202,8 @@ def order_input(payload: dict, *, default_currency: str) -> OrderInput:
         discount_total=to_money(payload.get("total_discounts")),
         total=to_money(payload.get("total_price")),
         cancelled_at=_datetime(payload.get("cancelled_at")),
+        marketing_consent=marketing_consent(payload),
+        discount_codes=discount_uses(payload),
     )
 
 

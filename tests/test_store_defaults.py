@@ -61,7 +61,7 @@ def test_a_store_added_in_the_admin_has_its_flows(admin_client):
 @pytest.mark.django_db(transaction=True)
 def test_the_data_migration_gives_existing_stores_their_defaults():
     executor = MigrationExecutor(connection)
-    before = [("notifications", "0002_messagetemplate"), ("tracking", "0001_initial")]
+    before = [("notifications", "0003_optional_email_requires_consent"), ("tracking", "0001_initial")]
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps
     old_apps.get_model("orders", "Store").objects.create(slug="old", name="Old", currency="EUR")

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from . import links
 from .selectors import order_tracking
 from .serializers import MerchantOrderTrackingSerializer, OrderTrackingSerializer
+from .services import shipment_promises_fill
 from .views import language_for
 
 LANG = OpenApiParameter("lang", str, description="Language of the labels: en, de, fr or es.")
@@ -50,6 +51,8 @@ class PublicTrackingApi(APIView):
     def get(self, request, token: str):
         order_id = links.order_id_from_token(token)
         tracking = order_tracking(order_id) if order_id is not None else None
+        if tracking is not None:
+            shipment_promises_fill(tracking)  # a storefront widget shows the customer the estimate
         if tracking is None:
             raise Http404
         with translation.override(language_for(request, tracking.locale)):

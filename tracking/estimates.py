@@ -16,7 +16,7 @@ The rules, in order:
 5. Business days skip Saturdays, Sundays and the store's `holidays` (ISO dates). Counting starts the
    day after the start day: an order placed on Friday with 1 processing day ships on Monday.
 6. Days are the store's calendar days: `placed_at` and `shipped_at` are read in `Store.timezone`.
-7. An order's estimate spans what is still on its way: its shipments not delivered yet and, while
+7. An order's estimate spans what is still on its way to the customer (return parcels never count): its shipments not delivered yet and, while
    the order is placed or partially shipped, its unshipped items (earliest of the earliest dates,
    latest of the latest). A delivered, returned or cancelled order has no estimate.
 
@@ -136,7 +136,11 @@ def shipment_estimate(
 def order_estimate(order: Order, settings: TrackingSettings | None = None) -> Estimate | None:
     """(earliest, latest) delivery of what an order still has on its way, in the store's days;
     None when nothing is (delivered, returned or cancelled)."""
-    on_the_way = [s for s in order.shipments.all() if s.status != ShipmentStatus.DELIVERED and s.delivered_at is None]
+    on_the_way = [
+        s
+        for s in order.shipments.all()
+        if not s.is_return and s.status != ShipmentStatus.DELIVERED and s.delivered_at is None
+    ]
     unshipped = order.status in _UNSHIPPED
     if not on_the_way and not unshipped:
         return None

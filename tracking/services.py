@@ -37,8 +37,10 @@ from django.utils import timezone
 from orders import events
 from orders.models import Order, OrderSource, Shipment, ShipmentStatus, Store, TrackingEvent
 from orders.services import shipment_status_expire
-from tracking.estimates import local_date, shipment_estimate
+from postpurchase.events import subscribe
+from tracking.estimates import Estimate, local_date, shipment_estimate
 from tracking.models import TrackingSettings
+from tracking.selectors.data import OrderTracking
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,11 @@ def _candidates():
     delivered = Q(status=ShipmentStatus.DELIVERED) | Q(delivered_at__isnull=False)
     on_the_way = ~delivered & ~Q(status=ShipmentStatus.EXPIRED)
     flagged = Q(delayed=True) | Q(possibly_lost=True)
-    return Shipment.objects.exclude(order__source=OrderSource.IMPORT).filter(on_the_way | (delivered & flagged))
+    # Return parcels are the merchant's to wait for: a late one must not send the customer a
+    # delay notice.
+    return (
+        Shipment.objects.outbound().exclude(order__source=OrderSource.IMPORT).filter(on_the_way | (delivered & flagged))
+    )
 
 
 @transaction.atomic(durable=True)
@@ -232,6 +238,39 @@ def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) ->
     if verdict.expire:
         shipment_status_expire(shipment=shipment, at=now, actor=ACTOR)  # re-locks rows this transaction holds
     return bool(fields) or verdict.expire
+
+
+def shipment_promise_record(*, shipment_id: int, estimate: Estimate) -> bool:
+    """Keep `estimate` as the shipment's delivery promise, unless one is kept already: the first
+    estimate shown is the promise, whatever the carrier says later. One UPDATE that only writes
+    an empty promise, so two writers racing cannot overwrite each other. `updated_at` is left
+    alone on purpose: nothing a customer sees changed. Returns whether it was recorded."""
+    earliest, latest = estimate
+    return bool(
+        Shipment.objects.filter(pk=shipment_id, promised_delivery_from__isnull=True).update(
+            promised_delivery_from=earliest, promised_delivery_to=latest, promised_at=timezone.now()
+        )
+    )
+
+
+@subscribe(events.SHIPMENT_CREATED)
+def _promise_on_creation(event) -> None:
+    """A new shipment's estimate is what the shipped notice and the tracking page show first.
+    (Return parcels record other events: nothing is promised about them.)"""
+    shipment = Shipment.objects.select_related("order__store").get(pk=event.data["shipment_id"])
+    if shipment.status == ShipmentStatus.DELIVERED or shipment.delivered_at is not None:
+        return  # arrived before anyone could promise anything
+    shipment_promise_record(shipment_id=shipment.pk, estimate=shipment_estimate(shipment, order=shipment.order))
+
+
+def shipment_promises_fill(tracking: OrderTracking) -> int:
+    """Record, for shipments that have none (older than promises), the estimate a customer is
+    being shown right now. Costs nothing when every shown shipment has its promise."""
+    return sum(
+        shipment_promise_record(shipment_id=s.id, estimate=s.estimate)
+        for s in tracking.shipments
+        if s.estimate is not None and s.promised is None
+    )
 
 
 def _label(data: dict) -> str:

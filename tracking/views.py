@@ -21,7 +21,7 @@ from rest_framework.settings import api_settings
 
 from orders.models import Store
 from postpurchase.brand import brand_theme
-from tracking import links, selectors
+from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
 
 # The 21st attempt within a minute from one client is refused; so is the 11th on one order
@@ -204,6 +204,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         raise Http404("unknown link")
     tracking = found.tracking
+    services.shipment_promises_fill(tracking)
     language = language_for(request, tracking.locale)
     steps = []
     if tracking.step is not None:

@@ -192,7 +192,7 @@ def _no_longer_true(message: Due, now: datetime) -> str:
     return "" if still_true else f"the shipment is now {SHIPMENT_LABELS.get(status, status).lower()}"
 
 
-def _not_allowed(message: Due, facts: Facts) -> str:
+def _not_allowed(message: Due, facts: Facts, settings: MessagingSettings) -> str:
     if (message.channel, message.recipient) in facts.suppressed:
         return f"{message.recipient} is on the suppression list"
     consent = facts.consents.get((message.customer_id, message.channel))
@@ -202,6 +202,8 @@ def _not_allowed(message: Due, facts: Facts) -> str:
         return ""
     if consent and not (consent.opted_in and consent.optional_messages):
         return f"the customer unsubscribed from optional {message.channel}"
+    if consent is None and message.channel == Channel.EMAIL and settings.optional_email_requires_consent:
+        return "the customer has not agreed to optional email (the store sends it only with consent)"
     if facts.frequency.get(message.customer_id) == Frequency.ESSENTIAL:
         return "the customer wants only updates about their orders"
     return ""
@@ -250,9 +252,9 @@ def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
     message = _due(message)
     if reason := _no_longer_true(message, now):
         return Decision("cancel", reason)
-    if reason := _not_allowed(message, facts):
-        return Decision("suppress", reason)
     settings = facts.settings[message.store_id]
+    if reason := _not_allowed(message, facts, settings):
+        return Decision("suppress", reason)
     if message.channel == Channel.SMS:
         zone = _zone(message)
         until = quiet_until(now, zone, settings.quiet_hours_start, settings.quiet_hours_end)

@@ -2,7 +2,6 @@
 or roll back with the change that caused them, and a unique dedupe key makes replays harmless."""
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -10,7 +9,8 @@ from django.utils import timezone
 
 from notifications.flows import messaging_for
 from notifications.models import Channel, Flow, Message, MessageKind
-from orders.models import DomainEvent, Order
+from orders.models import DiscountPurpose, DiscountValue, DomainEvent, Order
+from orders.services import discount_code_issue
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,24 @@ def _recipient(order: Order, channel: str) -> str:
     return order.phone or (order.customer.phone if order.customer else "")
 
 
-def _extras(kind: str, messaging) -> dict:
-    """What a kind needs decided once, when scheduled: a coupon code must not change on retry."""
+def _extras(kind: str, messaging, order: Order) -> dict:
+    """What a kind needs decided once, when scheduled: a coupon code must not change on retry.
+
+    The coupon is a real issued code (single use, for this customer), so its use on a later
+    order is matched and recorded like any other.
+    """
     if kind == MessageKind.COUPON:
-        return {"coupon_code": "THANKS-" + secrets.token_hex(5).upper(), "coupon_percent": messaging.coupon_percent}
+        code = discount_code_issue(
+            store=order.store,
+            purpose=DiscountPurpose.COUPON,
+            value_type=DiscountValue.PERCENT,
+            percent=messaging.coupon_percent,
+            customer=order.customer,
+            issued_for_order=order,
+            prefix="THANKS-",
+            actor="follow-up coupon",
+        )
+        return {"coupon_code": code.code, "coupon_percent": code.percent, "discount_code_id": code.pk}
     return {}
 
 
@@ -56,33 +70,40 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
     messaging = messaging_for(order.store)
     flows = Flow.objects.filter(store=order.store, trigger=trigger, enabled=True)
     locale = order.locale or (order.customer.locale if order.customer else "") or order.store.default_locale
-    rows = []
+    wanted = []
     for flow in flows:
         recipient = _recipient(order, flow.channel)
         if not recipient:
             continue
         about = f"shipment:{shipment_id}" if flow.kind in PER_SHIPMENT and shipment_id else f"order:{order.pk}"
-        rows.append(
-            Message(
-                store=order.store,
-                customer=order.customer,
-                order=order,
-                shipment_id=shipment_id,
-                kind=flow.kind,
-                channel=flow.channel,
-                recipient=recipient,
-                locale=locale,
-                transactional=flow.transactional,
-                send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now),
-                dedupe_key=":".join(filter(None, [flow.kind, flow.channel, about, episode])),
-                data={"trigger": trigger, "event_id": event.pk, **event.data, **_extras(flow.kind, messaging)},
-            )
+        wanted.append((flow, recipient, ":".join(filter(None, [flow.kind, flow.channel, about, episode]))))
+    # Replays find their messages already there; nothing is decided again for them (a coupon
+    # code is issued once).
+    known = set(
+        Message.objects.filter(dedupe_key__in=[key for _f, _r, key in wanted]).values_list("dedupe_key", flat=True)
+    )
+    rows = [
+        Message(
+            store=order.store,
+            customer=order.customer,
+            order=order,
+            shipment_id=shipment_id,
+            kind=flow.kind,
+            channel=flow.channel,
+            recipient=recipient,
+            locale=locale,
+            transactional=flow.transactional,
+            send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now),
+            dedupe_key=key,
+            data={"trigger": trigger, "event_id": event.pk, **event.data, **_extras(flow.kind, messaging, order)},
         )
-    before = Message.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count() if rows else 0
+        for flow, recipient, key in wanted
+        if key not in known
+    ]
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     if any(r.send_at <= now for r in rows):
         transaction.on_commit(nudge)
-    return len(rows) - before
+    return len(rows)
 
 
 def nudge() -> None:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from orders import events
 from orders.inputs import OrderInput
 from orders.models import Customer, DomainEvent, LineItem, Order, OrderSource, OrderStatus, Shipment, Store
-from orders.services import products_for_skus
+from orders.services import OrderDiscountUse, discount_redemptions_record, products_for_skus
 from orders.services.orders import ORDER_UPDATABLE_FIELDS as UPDATABLE
 
 from .tables import among, commit_lazily, ids_reserve, rows_insert, rows_update, statistics_refresh
@@ -36,6 +36,10 @@ _ORDER_INSERT += ("cancelled_at", *UPDATABLE)
 _ORDER_UPDATE = (*UPDATABLE, "external_id", "status", "cancelled_at", "updated_at")
 _ITEM_INSERT = ("order_id", "product_id", "sku", "title", "quantity", "unit_price", "external_id")
 _EVENT_INSERT = ("store_id", "order_id", "customer_id", "kind", "data", "actor", "created_at")
+
+
+# (order id, customer id, input) of an order the store already had.
+KnownOrder = tuple[int, int | None, OrderInput]
 
 
 @dataclass
@@ -70,6 +74,7 @@ class _Plan:
     creates: list[tuple[OrderInput, dict]] = field(default_factory=list)
     updates: list[_Update] = field(default_factory=list)
     replaced: list[tuple[int, OrderInput]] = field(default_factory=list)  # (order id, input): items rewritten
+    known: list[KnownOrder] = field(default_factory=list)  # known orders, changed or not
     result: BatchResult = field(default_factory=BatchResult)
 
 
@@ -128,6 +133,8 @@ class BatchWriter:
         6. Update the changed orders, in one executemany.
         7. Replace line items: delete those of updated orders whose items changed, insert the new.
         8. Record events: order.imported per new order, order.updated / order.cancelled per change.
+        9. Hand what the checkouts said about marketing to the consent keeper (one batch).
+        10. Record the discount codes the orders used (matched to issued codes; once per order).
         """
         now = timezone.now()
         by_number, by_external = _existing(self.store, orders)  # 1.
@@ -140,6 +147,8 @@ class BatchWriter:
         created = [(order_id, data) for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)]
         _items_write(created + plan.replaced, [order_id for order_id, _data in plan.replaced], product_ids)  # 7.
         _events_record(self.store, plan, order_ids, customer_ids, now)  # 8.
+        _consent_publish(self.store, plan, customer_ids, now)  # 9.
+        _discounts_record(self.store, plan, order_ids, customer_ids, now)  # 10.
         plan.result.created, plan.result.updated = len(plan.creates), len(plan.updates)
         return plan.result
 
@@ -218,6 +227,8 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
         if cancel and (found.id in shipped or found.status != OrderStatus.PLACED):
             plan.result.errors.append((line, f"order {data.number} cannot be cancelled: items have already shipped"))
             continue
+        # Even an unchanged order may carry consent or codes that a first import of the file lacked.
+        plan.known.append((found.id, found.customer_id, data))
         values = data.order_values()
         changed = [name for name in UPDATABLE if found.values[name] != values[name]]
         if data.external_id and not found.external_id:
@@ -315,6 +326,36 @@ def _items_write(orders: list[tuple[int, OrderInput]], replace_ids: list[int], p
         for i in data.line_items
     ]
     rows_insert(LineItem, _ITEM_INSERT, rows)
+
+
+def _consent_publish(store: Store, plan: _Plan, customer_ids: dict[str, int], now) -> None:
+    """Consent is not history to hide like events: what a customer agreed to at checkout is
+    what they agreed to, and the keeper ignores statements older than what it holds."""
+    orders = [(customer_ids[data.email], data) for data, _values in plan.creates]
+    orders += [(customer_id, data) for _order_id, customer_id, data in plan.known]
+    statements = [
+        statement
+        for customer_id, data in orders
+        for statement in events.consent_statements(
+            customer_id=customer_id, consent=data.marketing_consent, placed_at=data.placed_at or now, source="import"
+        )
+    ]
+    events.consent_statements_publish(store=store, statements=statements, actor=ACTOR)
+
+
+def _discounts_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:
+    """History's redemptions are written for the timeline but, like the other events, handed
+    to no subscriber; a store credit used in them still loses that amount (once: replays skip)."""
+    orders = [
+        (order_id, customer_ids[data.email], data)
+        for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)
+    ] + plan.known
+    uses = [
+        OrderDiscountUse(order_id, customer_id, data.currency, data.placed_at or now, use)
+        for order_id, customer_id, data in orders
+        for use in data.discount_codes
+    ]
+    discount_redemptions_record(store=store, uses=uses, actor=ACTOR, publish=False)
 
 
 def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:

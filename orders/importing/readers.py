@@ -41,6 +41,9 @@ OUR_ORDER_COLUMNS = {
     "discount_total": "discount_total",
     "total": "total",
     "cancelled_at": "cancelled_at",
+    "accepts_email_marketing": "accepts_email_marketing",
+    "accepts_sms_marketing": "accepts_sms_marketing",
+    "discount_code": "discount_code",
 }
 OUR_ADDRESS_COLUMNS = {f"ship_{key}": key for key in ADDRESS_KEYS}
 OUR_ITEM_COLUMNS = {"sku": "sku", "title": "title", "quantity": "quantity", "unit_price": "unit_price"}
@@ -58,6 +61,7 @@ SHOPIFY_ORDER_COLUMNS = {
     "Discount Amount": "discount_total",
     "Total": "total",
     "Cancelled at": "cancelled_at",
+    "Discount Code": "discount_code",
 }
 SHOPIFY_ITEM_COLUMNS = {
     "Lineitem sku": "sku",
@@ -75,6 +79,7 @@ SHOPIFY_ADDRESS = {
     "country": "Country",
 }
 SHOPIFY_PHONES = ("Phone", "Shipping Phone", "Billing Phone")
+SHOPIFY_ACCEPTS_MARKETING = "Accepts Marketing"
 SHOPIFY_SIGNATURE = {"Name", "Lineitem name", "Lineitem quantity"}
 SHOPIFY_REQUIRED = ("Name", "Email", "Currency", "Lineitem name", "Lineitem quantity", "Lineitem price")
 
@@ -124,6 +129,11 @@ def source_open(path: Path, fh) -> Source:
     head = fh.peek(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     if path.suffix.lower() in (".jsonl", ".ndjson") or head.startswith(b"{"):
         labels = {"first_name": "customer.first_name", "last_name": "customer.last_name"}
+        labels |= {
+            "accepts_email_marketing": "marketing_consent.email",
+            "accepts_sms_marketing": "marketing_consent.sms",
+            "marketing_consent_at": "marketing_consent.at",
+        }
         return Source(FORMAT_JSONL, _jsonl_orders(lines), labels=labels, lines=lines)
     reader = csv.reader(lines)
     header = [name.strip() for name in next(reader, [])]
@@ -237,6 +247,8 @@ def _shopify_csv(reader, header: list[str], lines: _Lines) -> Source:
     names = [index[col] for col in ("Billing Name", "Shipping Name") if col in index]
     labels = {canonical: col for col, canonical in (SHOPIFY_ORDER_COLUMNS | SHOPIFY_ITEM_COLUMNS).items()}
     labels |= {"phone": "Phone", "first_name": "Billing Name", "last_name": "Billing Name"}
+    labels |= {"accepts_email_marketing": SHOPIFY_ACCEPTS_MARKETING}
+    accepts = index.get(SHOPIFY_ACCEPTS_MARKETING)
     for kind, prefix in (("shipping_address", "Shipping"), ("billing_address", "Billing")):
         labels |= {f"{kind}.{key}": f"{prefix} {suffix}" for key, suffix in SHOPIFY_ADDRESS.items()}
 
@@ -250,6 +262,9 @@ def _shopify_csv(reader, header: list[str], lines: _Lines) -> Source:
             values["first_name"], values["last_name"] = _split_name(full_name)
             values["shipping_address"] = _shopify_address(first, index, "Shipping")
             values["billing_address"] = _shopify_address(first, index, "Billing")
+            if accepts is not None:
+                # Shopify writes "no" for every box left unticked, which is not a refusal.
+                values["accepts_email_marketing"] = "yes" if first[accepts].strip().lower() == "yes" else ""
             raw = RawOrder(first_line, values)
             for line, row in group:
                 raw.items.append(RawItem(line, {canonical: row[i] for canonical, i in items}))
@@ -273,6 +288,7 @@ _JSON_ORDER_KEYS = (
     "cancelled_at",
     "shipping_address",
     "billing_address",
+    "discount_codes",
 )
 
 
@@ -291,6 +307,12 @@ def _jsonl_order(line: int, text: str) -> RawOrder:
         values["first_name"], values["last_name"] = customer.get("first_name"), customer.get("last_name")
     else:
         raw.problems.append((line, "customer must be an object"))
+    consent = obj.get("marketing_consent") or {}
+    if isinstance(consent, dict):
+        values["accepts_email_marketing"], values["accepts_sms_marketing"] = consent.get("email"), consent.get("sms")
+        values["marketing_consent_at"] = consent.get("at")
+    else:
+        raw.problems.append((line, "marketing_consent must be an object"))
     line_items = obj.get("line_items") or []
     if not isinstance(line_items, list):
         raw.problems.append((line, "line_items must be a list"))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from orders.inputs import LineItemInput, OrderInput, clean_address, normalize_phone
+from orders.inputs import DiscountUse, LineItemInput, MarketingConsent, OrderInput, clean_address, normalize_phone
 from orders.models import LOCALES, normalize_email
 from postpurchase.money import ZERO, to_money
 
@@ -127,6 +127,49 @@ def _whole(value, name: str, line: int, p: _Problems, *, prefix="") -> int:
     return number
 
 
+_YES = frozenset({"yes", "y", "true", "1"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+
+def _yes_no(value, name: str, line: int, p: _Problems) -> bool | None:
+    """True, False, or None for an empty cell (nothing said)."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text == "":
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    p.add(line, f"{p.label(name)} {value!r} is not yes or no (leave it empty if the customer was not asked)")
+    return None
+
+
+MAX_DISCOUNT_CODES = 20
+
+
+def _discount_codes(v: dict, discount_total: Decimal, line: int, p: _Problems) -> list[DiscountUse]:
+    """A CSV's one `discount_code` (worth the order's discount total), or JSON's list of
+    `{"code", "amount"}`."""
+    if v.get("discount_codes") is None:
+        code = _text(v.get("discount_code"), "discount_code", line, p, max_length=64)
+        return [DiscountUse(code=code, amount=discount_total)] if code else []
+    raw = v["discount_codes"]
+    if not isinstance(raw, list) or len(raw) > MAX_DISCOUNT_CODES:
+        p.add(line, f"discount_codes must be a list of at most {MAX_DISCOUNT_CODES} objects")
+        return []
+    uses = []
+    for n, item in enumerate(raw):
+        prefix = f"discount_codes[{n}]."
+        if not isinstance(item, dict):
+            p.add(line, f"discount_codes[{n}] must be an object")
+            continue
+        code = _text(item.get("code"), "code", line, p, max_length=64, required=True, prefix=prefix)
+        uses.append(DiscountUse(code=code, amount=_money(item.get("amount"), "amount", line, p, prefix=prefix)))
+    return uses
+
+
 def _moment(value, name: str, line: int, p: _Problems, tz: tzinfo) -> datetime | None:
     text = value.strip() if isinstance(value, str) else value
     if text in ("", None):
@@ -223,6 +266,13 @@ def order_check(raw: RawOrder, *, tz: tzinfo, labels: dict[str, str]) -> Checked
             # The phone is optional: losing a whole order of history over it would be worse.
             warnings.append((line, f"{p.label('phone')} dropped: {why}"))
     total = v.get("total")
+    consent_at = _moment(v.get("marketing_consent_at"), "marketing_consent_at", line, p, tz)
+    marketing_consent = MarketingConsent(
+        email=_yes_no(v.get("accepts_email_marketing"), "accepts_email_marketing", line, p),
+        sms=_yes_no(v.get("accepts_sms_marketing"), "accepts_sms_marketing", line, p),
+        email_at=consent_at,
+        sms_at=consent_at,
+    )
     values = {
         "external_id": _text(v.get("external_id"), "external_id", line, p, max_length=ORDER_LENGTHS["external_id"]),
         "placed_at": _moment(v.get("placed_at"), "placed_at", line, p, tz),
@@ -234,7 +284,9 @@ def order_check(raw: RawOrder, *, tz: tzinfo, labels: dict[str, str]) -> Checked
         "discount_total": _money(v.get("discount_total"), "discount_total", line, p),
         # An empty total is not zero: it is worked out from the items, as the API does.
         "total": None if total is None or str(total).strip() == "" else _money(total, "total", line, p),
+        "marketing_consent": marketing_consent,
     }
+    values["discount_codes"] = _discount_codes(v, values["discount_total"], line, p)
     if not raw.items:
         p.add(line, "the order has no line items")
     items = [_item(item, p) for item in raw.items]

@@ -1,9 +1,11 @@
 from .customers import Customer, Product, normalize_email
+from .discounts import DiscountCode, DiscountPurpose, DiscountRedemption, DiscountValue
 from .events import DomainEvent
 from .orders import ORDER_RANK, LineItem, Order, OrderSource, OrderStatus
 from .shipments import (
     SHIPMENT_RANK,
     Shipment,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     TrackingEvent,
@@ -18,6 +20,10 @@ __all__ = [
     "SHIPMENT_RANK",
     "ApiKey",
     "Customer",
+    "DiscountCode",
+    "DiscountPurpose",
+    "DiscountRedemption",
+    "DiscountValue",
     "DomainEvent",
     "InboundWebhook",
     "LineItem",
@@ -26,6 +32,7 @@ __all__ = [
     "OrderStatus",
     "Product",
     "Shipment",
+    "ShipmentDirection",
     "ShipmentItem",
     "ShipmentStatus",
     "Store",

@@ -40,7 +40,7 @@ class OrderSource(models.TextChoices):
 class OrderQuerySet(StoreScopedQuerySet):
     def with_details(self):
         return self.select_related("store", "customer").prefetch_related(
-            "line_items", "shipments__items", "shipments__events"
+            "line_items", "shipments__items", "shipments__events", "discount_redemptions"
         )
 
 

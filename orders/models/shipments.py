@@ -35,6 +35,16 @@ SHIPMENT_RANK = {
 _OFF_LADDER = (ShipmentStatus.EXCEPTION, ShipmentStatus.EXPIRED)
 
 
+class ShipmentDirection(models.TextChoices):
+    OUTBOUND = "outbound"  # from the store to the customer: the order's delivery
+    RETURN = "return"  # from the customer back to the store: never messaged about, never moves the order
+
+
+class ShipmentQuerySet(StoreScopedQuerySet):
+    def outbound(self) -> "ShipmentQuerySet":
+        return self.filter(direction=ShipmentDirection.OUTBOUND)
+
+
 class Shipment(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="shipments")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
@@ -42,6 +52,12 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=100, blank=True)
     tracking_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=24, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
+    direction = models.CharField(
+        max_length=8,
+        choices=ShipmentDirection.choices,
+        default=ShipmentDirection.OUTBOUND,
+        help_text="A return parcel's delivered means received by the merchant.",
+    )
     delayed = models.BooleanField(default=False)
     delay_reason = models.CharField(max_length=200, blank=True, help_text="Why it is late, as customers read it.")
     delay_episode = models.PositiveSmallIntegerField(
@@ -49,6 +65,11 @@ class Shipment(models.Model):
     )
     possibly_lost = models.BooleanField(default=False, help_text="No news for 7 days while in transit.")
     estimated_delivery = models.DateField(null=True, blank=True)
+    # The delivery promise: the first estimate the customer was shown, kept as it was, so the
+    # on-time rate and apologies are measured against what was promised, not the latest news.
+    promised_delivery_from = models.DateField(null=True, blank=True, editable=False)
+    promised_delivery_to = models.DateField(null=True, blank=True, editable=False)
+    promised_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When it was promised.")
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
@@ -56,7 +77,7 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = StoreScopedQuerySet.as_manager()
+    objects = ShipmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -71,6 +92,10 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip() or f"Shipment {self.pk}"
+
+    @property
+    def is_return(self) -> bool:
+        return self.direction == ShipmentDirection.RETURN
 
     def can_move_to(self, status: str, *, latest: bool = True) -> bool:
         """Forward only. `latest` says the news is newer than anything heard before: only

@@ -19,6 +19,7 @@ from orders.models import (
     Order,
     OrderSource,
     OrderStatus,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     Store,
@@ -26,6 +27,7 @@ from orders.models import (
 from postpurchase.exceptions import DomainError, InvalidTransition
 
 from .customers import customer_upsert, products_for_skus
+from .discounts import order_discounts_record
 
 # Fields a later copy of an order (platform update, API, import) may change.
 ORDER_UPDATABLE_FIELDS = (
@@ -103,7 +105,7 @@ def order_upsert(*, store: Store, data: OrderInput, source: str, actor: str = ""
             existing = _find_existing(store, data)
             if existing is None:
                 raise
-    return _order_update(existing, data=data, actor=actor), False
+    return _order_update(existing, data=data, source=source, actor=actor), False
 
 
 def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) -> Order:
@@ -139,7 +141,19 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         },
         actor=actor,
     )
+    _consent_publish(order, data, source=source, actor=actor)
+    order_discounts_record(order, data.discount_codes, actor=actor)
     return _cancelled_if_platform_did(order, data, actor)
+
+
+def _consent_publish(order: Order, data: OrderInput, *, source: str, actor: str) -> None:
+    events.consent_statements_publish(
+        store=order.store,
+        statements=events.consent_statements(
+            customer_id=order.customer_id, consent=data.marketing_consent, placed_at=order.placed_at, source=source
+        ),
+        actor=actor,
+    )
 
 
 def _cancelled_if_platform_did(order: Order, data: OrderInput, actor: str) -> Order:
@@ -149,7 +163,11 @@ def _cancelled_if_platform_did(order: Order, data: OrderInput, actor: str) -> Or
     return order
 
 
-def _order_update(order: Order, *, data: OrderInput, actor: str) -> Order:
+def _order_update(order: Order, *, data: OrderInput, source: str, actor: str) -> Order:
+    # A later copy may carry what the customer said since (Shopify updates the customer's
+    # consent); an unchanged statement changes nothing.
+    _consent_publish(order, data, source=source, actor=actor)
+    order_discounts_record(order, data.discount_codes, actor=actor)
     values = data.order_values()
     changed = [name for name in ORDER_UPDATABLE_FIELDS if getattr(order, name) != values[name]]
     for name in changed:
@@ -198,9 +216,9 @@ def order_cancel(*, order: Order, reason: str = "", actor: str = "", at: datetim
 
 def shipped_quantities(order: Order) -> dict[int, int]:
     shipped: dict[int, int] = defaultdict(int)
-    for line_item_id, quantity in ShipmentItem.objects.filter(shipment__order=order).values_list(
-        "line_item_id", "quantity"
-    ):
+    # What went out to the customer: a return parcel carries items back, not to them.
+    outbound = ShipmentItem.objects.filter(shipment__order=order, shipment__direction=ShipmentDirection.OUTBOUND)
+    for line_item_id, quantity in outbound.values_list("line_item_id", "quantity"):
         shipped[line_item_id] += quantity
     return shipped
 
@@ -215,8 +233,9 @@ _ORDER_STAGE = {
 
 
 def order_status_sync(order: Order, *, actor: str) -> None:
-    """Move the order forward to where its shipments say it is; never back."""
-    shipments = list(order.shipments.all())
+    """Move the order forward to where its outbound shipments say it is; never back.
+    Return parcels never move it: received returns are the returns app's to judge."""
+    shipments = list(order.shipments.outbound())
     if not shipments:
         return
     shipped = shipped_quantities(order)

@@ -14,6 +14,7 @@ from orders.models import (
     Order,
     OrderStatus,
     Shipment,
+    ShipmentDirection,
     ShipmentItem,
     ShipmentStatus,
     TrackingEvent,
@@ -51,6 +52,34 @@ def _resolve_items(order: Order, items: list[ShipmentItemInput] | None) -> list[
     return chosen
 
 
+def _resolve_return_items(order: Order, items: list[ShipmentItemInput] | None) -> list[tuple[LineItem, int]]:
+    """What a return parcel carries back: nothing said, nothing assumed (a label is often made
+    before anyone knows); never more of an item than was bought, less what is already coming back."""
+    if not items:
+        return []
+    line_items = list(order.line_items.all())
+    returning: dict[int, int] = {}
+    for line_item_id, quantity in ShipmentItem.objects.filter(
+        shipment__order=order, shipment__direction=ShipmentDirection.RETURN
+    ).values_list("line_item_id", "quantity"):
+        returning[line_item_id] = returning.get(line_item_id, 0) + quantity
+    by_id = {li.pk: li for li in line_items}
+    by_sku = {li.sku: li for li in line_items if li.sku}
+    by_external = {li.external_id: li for li in line_items if li.external_id}
+    chosen: list[tuple[LineItem, int]] = []
+    for item in items:
+        li = by_id.get(item.line_item_id) or by_external.get(item.external_id) or by_sku.get(item.sku)
+        if li is None:
+            ref = item.line_item_id or item.external_id or item.sku
+            raise DomainError(f"Order {order.number} has no line item {ref}.", extra={"item": ref})
+        left = li.quantity - returning.get(li.pk, 0)
+        if item.quantity > left:
+            raise DomainError(f"Only {left} of {li.title} can come back.", extra={"item": li.pk, "remaining": left})
+        returning[li.pk] = returning.get(li.pk, 0) + item.quantity
+        chosen.append((li, item.quantity))
+    return chosen
+
+
 @transaction.atomic
 def shipment_upsert(
     *,
@@ -63,11 +92,18 @@ def shipment_upsert(
     status: str | None = None,
     shipped_at: datetime | None = None,
     estimated_delivery=None,
+    direction: str = ShipmentDirection.OUTBOUND,
     actor: str = "",
 ) -> tuple[Shipment, bool]:
     """Add a shipment to an order, or update the one already known (same platform id, or
-    same carrier and tracking number). Returns (shipment, created).
+    same carrier and tracking number, in the same direction). Returns (shipment, created).
+
+    A return parcel (`direction="return"`) goes through the same status machinery but records
+    `return_shipment.*` events and never moves the order: nothing that follows deliveries reacts.
     """
+    if direction not in ShipmentDirection.values:
+        raise DomainError(f"Unknown direction {direction!r}.", extra={"direction": direction})
+    returning = direction == ShipmentDirection.RETURN
     order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     if order.status == OrderStatus.CANCELLED:
         raise DomainError(f"Order {order.number} is cancelled; nothing can ship.")
@@ -75,7 +111,11 @@ def shipment_upsert(
     if external_id:
         existing = order.shipments.select_for_update().filter(external_id=external_id).first()
     if existing is None and tracking_number:
-        existing = order.shipments.select_for_update().filter(carrier=carrier, tracking_number=tracking_number).first()
+        existing = (
+            order.shipments.select_for_update()
+            .filter(carrier=carrier, tracking_number=tracking_number, direction=direction)
+            .first()
+        )
     if existing is not None:
         _shipment_update(
             existing,
@@ -87,10 +127,11 @@ def shipment_upsert(
         )
         if status and status != existing.status and existing.can_move_to(status):
             _shipment_status_set(existing, status=status, at=timezone.now(), actor=actor)
-            order_status_sync(order, actor=actor)
+            if not existing.is_return:
+                order_status_sync(order, actor=actor)
         return existing, False
 
-    chosen = _resolve_items(order, items)
+    chosen = _resolve_return_items(order, items) if returning else _resolve_items(order, items)
     status = status or ShipmentStatus.PENDING
     shipment = Shipment.objects.create(
         store=order.store,
@@ -103,10 +144,11 @@ def shipment_upsert(
         shipped_at=shipped_at or timezone.now(),
         estimated_delivery=estimated_delivery,
         delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
+        direction=direction,
     )
     ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, line_item=li, quantity=q) for li, q in chosen)
     events.event_record(
-        kind=events.SHIPMENT_CREATED,
+        kind=events.RETURN_SHIPMENT_CREATED if returning else events.SHIPMENT_CREATED,
         store=order.store,
         order=order,
         data={
@@ -118,7 +160,8 @@ def shipment_upsert(
         },
         actor=actor,
     )
-    order_status_sync(order, actor=actor)
+    if not returning:
+        order_status_sync(order, actor=actor)
     return shipment, True
 
 
@@ -149,8 +192,13 @@ def _shipment_status_set(shipment: Shipment, *, status: str, at: datetime, actor
         shipment.delivered_at = at
         fields.append("delivered_at")
     shipment.save(update_fields=fields)
+    kind = events.SHIPMENT_STATUS_CHANGED
+    if shipment.is_return:
+        # Delivered, for a parcel coming back, means the merchant has it.
+        received = status == ShipmentStatus.DELIVERED
+        kind = events.RETURN_SHIPMENT_RECEIVED if received else events.RETURN_SHIPMENT_STATUS_CHANGED
     events.event_record(
-        kind=events.SHIPMENT_STATUS_CHANGED,
+        kind=kind,
         store=shipment.store,
         order=shipment.order,
         data={
@@ -158,6 +206,8 @@ def _shipment_status_set(shipment: Shipment, *, status: str, at: datetime, actor
             "from": previous,
             "to": status,
             "at": at.isoformat(),
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
         },
         actor=actor,
     )
@@ -201,7 +251,8 @@ def tracking_event_add(
     if shipment.can_move_to(status, latest=latest):
         shipment.order = order
         _shipment_status_set(shipment, status=status, at=occurred_at, actor=actor)
-        order_status_sync(order, actor=actor)
+        if not shipment.is_return:
+            order_status_sync(order, actor=actor)
     return event, True
 
 
@@ -214,5 +265,6 @@ def shipment_status_expire(*, shipment: Shipment, at: datetime, actor: str = "")
         return False
     shipment.order = order
     _shipment_status_set(shipment, status=ShipmentStatus.EXPIRED, at=at, actor=actor)
-    order_status_sync(order, actor=actor)
+    if not shipment.is_return:
+        order_status_sync(order, actor=actor)
     return True

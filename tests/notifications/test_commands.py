@@ -15,7 +15,7 @@ from notifications.services import messages_claim, messages_dispatch_due
 from orders import services
 from orders.models import DomainEvent, OrderSource
 from tests.notifications.factories import opt_in_sms
-from tests.orders.factories import place_order
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_explain_messages_shows_the_reason_and_the_wait_for_quiet_hours_in_the_s
 
 def test_explain_messages_says_a_follow_up_waits_until_it_is_due(store, deliver):
     with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=UTC), tick=False):
-        order = deliver(place_order, store, number="#8")
+        order = deliver(place_order, store, number="#8", marketing_consent=AGREED_TO_EMAIL)
         shipment, _ = deliver(services.shipment_upsert, order=order, carrier="dhl", tracking_number="JD1")
         deliver(services.tracking_event_add, shipment=shipment, occurred_at=timezone.now(), status="delivered")
 

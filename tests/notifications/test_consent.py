@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.context import preferences_token
-from notifications.models import Channel, Consent, Message, MessageState, Preference
+from notifications.models import Channel, Consent, Message, MessageState, MessagingSettings, Preference
 from notifications.services import messages_dispatch_due
 from orders import services
 from orders.models import DomainEvent
-from tests.orders.factories import place_order
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_a_token_for_a_customer_that_no_longer_exists_is_not_found(client, custo
     assert client.get(url).status_code == 404
 
 
-def test_saving_opts_in_to_sms_with_source_and_time_and_turns_optional_email_off(client, customer):
+def test_saving_opts_in_to_sms_with_source_and_time_and_records_no_email_consent_never_given(client, customer):
     with time_machine.travel(START, tick=False):
         response = client.post(preferences_url(customer), choices(sms=True), follow=True)
 
@@ -132,10 +132,34 @@ def test_saving_opts_in_to_sms_with_source_and_time_and_turns_optional_email_off
     assert "Your preferences are saved." in response.content.decode()
     sms = Consent.objects.get(customer=customer, channel=Channel.SMS)
     assert (sms.opted_in, sms.optional_messages, sms.source, sms.recorded_at) == (True, False, "preference page", START)
-    email = Consent.objects.get(customer=customer, channel=Channel.EMAIL)
-    assert (email.opted_in, email.optional_messages) == (True, False)
+    assert not Consent.objects.filter(customer=customer, channel=Channel.EMAIL).exists()
     changes = DomainEvent.objects.filter(kind="consent.changed", customer=customer)
-    assert sorted(e.data["channel"] for e in changes) == ["email", "sms"]
+    assert [e.data["channel"] for e in changes] == ["sms"]
+
+
+def test_a_new_customer_sees_optional_email_unticked_until_they_agree(client, customer):
+    page = client.get(preferences_url(customer)).content.decode()
+
+    assert " checked" not in input_tag(page, "optional_email")
+
+
+def test_a_customer_who_agreed_at_checkout_sees_optional_email_ticked(client, store):
+    customer = place_order(store, marketing_consent=AGREED_TO_EMAIL).customer
+
+    page = client.get(preferences_url(customer)).content.decode()
+
+    assert " checked" in input_tag(page, "optional_email")
+
+
+def test_where_the_store_may_email_until_opt_out_the_page_says_optional_email_comes(client, customer):
+    MessagingSettings.objects.update_or_create(
+        store=customer.store, defaults={"optional_email_requires_consent": False}
+    )
+
+    page = client.get(preferences_url(customer)).content.decode()
+
+    assert " checked" in input_tag(page, "optional_email")
+    assert "They come unless you switch them off here." in page
 
 
 def test_saving_the_same_choices_again_keeps_the_first_opt_in_as_evidence(client, customer):
@@ -146,7 +170,8 @@ def test_saving_the_same_choices_again_keeps_the_first_opt_in_as_evidence(client
         client.post(preferences_url(customer), choices(sms=True, optional_email=True))
 
     assert Consent.objects.get(customer=customer, channel=Channel.SMS).recorded_at == START
-    assert DomainEvent.objects.filter(kind="consent.changed").count() == 1
+    assert Consent.objects.get(customer=customer, channel=Channel.EMAIL).recorded_at == START
+    assert DomainEvent.objects.filter(kind="consent.changed").count() == 2
 
 
 def test_the_page_shows_what_was_saved(client, customer):
@@ -257,7 +282,7 @@ def test_opening_the_unsubscribe_link_changes_nothing(client, customer):
 
 def test_an_optional_email_carries_a_one_click_unsubscribe_link_that_works(client, store, deliver):
     with time_machine.travel(START, tick=False):
-        order = deliver_whole_order(store, deliver)
+        order = deliver_whole_order(store, deliver, marketing_consent=AGREED_TO_EMAIL)
     assert all("List-Unsubscribe" not in email.extra_headers for email in mail.outbox)  # order updates
 
     with time_machine.travel(START + timedelta(days=2, hours=1), tick=False):

@@ -14,7 +14,7 @@ from notifications.models import Channel, Message, MessageKind, MessageState, Su
 from notifications.services import messages_claim, messages_deliver, messages_dispatch_due
 from orders.models import DomainEvent
 from tests.notifications.factories import opt_in_sms
-from tests.orders.factories import place_order
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def queries_to_dispatch(order, count: int) -> int:
 @pytest.fixture
 def order(store):
     Suppression.objects.create(channel=Channel.EMAIL, address=BOUNCED, reason="hard bounce")
-    return place_order(store)
+    return place_order(store, marketing_consent=AGREED_TO_EMAIL)
 
 
 def test_a_batch_of_100_costs_the_queries_of_a_batch_of_10(order, settings):

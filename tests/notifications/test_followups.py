@@ -6,11 +6,11 @@ import time_machine
 from django.core import mail
 
 from notifications.models import Message, MessageKind, MessageState
-from notifications.services import messages_dispatch_due
+from notifications.services import messages_dispatch_due, messages_schedule
 from orders import services
-from orders.inputs import LineItemInput
-from orders.models import Product
-from tests.orders.factories import place_order
+from orders.inputs import DiscountUse, LineItemInput
+from orders.models import DiscountCode, DomainEvent, Product
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 DELIVERED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -33,6 +33,7 @@ def delivered_order(store, deliver):
             store,
             number="#1",
             external_id="1",
+            marketing_consent=AGREED_TO_EMAIL,
             line_items=[
                 LineItemInput(sku="TEE-1", title="Linen tee", quantity=1, unit_price=Decimal("25")),
             ],
@@ -89,6 +90,40 @@ def test_the_coupon_has_a_unique_code_that_stays_the_same_on_retry(delivered_ord
     assert code in mail.outbox[-1].body
     coupon.refresh_from_db()
     assert coupon.data["coupon_code"] == code
+
+
+def test_the_coupon_is_an_issued_single_use_code_for_the_customer(delivered_order, store):
+    coupon = Message.objects.get(order=delivered_order, kind=MessageKind.COUPON)
+
+    issued = DiscountCode.objects.get(code=coupon.data["coupon_code"])
+
+    assert (issued.store, issued.customer, issued.issued_for_order) == (
+        store,
+        delivered_order.customer,
+        delivered_order,
+    )
+    assert (issued.purpose, issued.value_type, issued.percent, issued.usage_limit) == ("coupon", "percent", 10, 1)
+
+
+def test_a_replayed_delivery_issues_no_second_coupon(delivered_order):
+    services.order_status_advance(order=delivered_order, status="delivered")  # already there: nothing
+    event = DomainEvent.objects.get(kind="order.status_changed", order=delivered_order, data__to="delivered")
+
+    assert messages_schedule(trigger="order_delivered", event=event) == 0
+
+    assert DiscountCode.objects.count() == 1
+
+
+def test_the_coupon_used_on_the_next_order_is_recorded_as_redeemed(delivered_order, store):
+    code = Message.objects.get(order=delivered_order, kind=MessageKind.COUPON).data["coupon_code"]
+
+    place_order(
+        store, number="#2", external_id="2", discount_codes=[DiscountUse(code=code.lower(), amount=Decimal("2.50"))]
+    )
+
+    issued = DiscountCode.objects.get(code=code)
+    assert issued.times_used == 1
+    assert issued.redemptions.get().amount == Decimal("2.50")
 
 
 def test_a_returned_order_gets_no_follow_ups(delivered_order):

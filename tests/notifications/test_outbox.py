@@ -13,7 +13,7 @@ from orders import services
 from orders.inputs import LineItemInput
 from orders.models import DomainEvent, OrderSource
 from tests.notifications.factories import opt_in_sms
-from tests.orders.factories import place_order
+from tests.orders.factories import AGREED_TO_EMAIL, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ def test_sms_needs_an_explicit_opt_in(store, deliver):
 
 
 def _deliver_whole_order(store, deliver, **kwargs):
-    order = deliver(place_order, store, **kwargs)
+    order = deliver(place_order, store, marketing_consent=AGREED_TO_EMAIL, **kwargs)
     shipment, _ = deliver(services.shipment_upsert, order=order, carrier="dhl", tracking_number=order.number)
     deliver(checkpoint, shipment, "delivered", timezone.now())
     return order

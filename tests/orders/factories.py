@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from orders import services
-from orders.inputs import LineItemInput, OrderInput
+from orders.inputs import LineItemInput, MarketingConsent, OrderInput
 from orders.models import ApiKey, OrderSource, Store
 
 
@@ -35,6 +35,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.stores.set(extracted)
         self.save()
+
+
+# The customer ticked "email me offers" at checkout: optional email needs that by default.
+AGREED_TO_EMAIL = MarketingConsent(email=True)
 
 
 def api_key_for(store: Store) -> str:

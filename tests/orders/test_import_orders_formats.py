@@ -5,7 +5,8 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from orders.models import Order
+from notifications.models import Consent
+from orders.models import DiscountRedemption, DomainEvent, Order
 from tests.orders.import_helpers import run_import, write_csv
 
 # Shopify's "Export orders" header line, as the admin writes it.
@@ -168,3 +169,64 @@ def test_an_unknown_file_layout_is_refused_with_exit_status_2(store, tmp_path):
     assert "unknown file layout" in out
     assert status == 2
     assert Order.objects.count() == 0
+
+
+def test_a_shopify_export_brings_its_discount_code_and_only_a_yes_to_marketing(store, tmp_path):
+    def order(number: str, email: str, accepts: str) -> dict:
+        cells = {
+            "Name": number,
+            "Email": email,
+            "Accepts Marketing": accepts,
+            "Currency": "EUR",
+            "Discount Code": "SPRING5",
+            "Discount Amount": "5.00",
+            "Created at": "2024-05-01 09:58:12 -0400",
+            "Lineitem quantity": "1",
+            "Lineitem name": "Crew Tee",
+            "Lineitem price": "20.00",
+        }
+        return {name: cells.get(name, "") for name in SHOPIFY_HEADER}
+
+    path = write_csv(
+        tmp_path / "orders_export.csv",
+        [order("#1", "yes@example.com", "yes"), order("#2", "no@example.com", "no")],
+        header=SHOPIFY_HEADER,
+    )
+
+    out, status = run_import(path)
+
+    assert status == 0, out
+    assert list(Consent.objects.values_list("customer__email", "channel", "optional_messages")) == [
+        ("yes@example.com", "email", True)
+    ]
+    assert sorted(DiscountRedemption.objects.values_list("order__number", "code", "amount")) == [
+        ("#1", "SPRING5", Decimal("5.00")),
+        ("#2", "SPRING5", Decimal("5.00")),
+    ]
+    assert all(r.external for r in DiscountRedemption.objects.all())
+
+
+def test_json_lines_carry_marketing_consent_and_discount_codes_and_bad_ones_are_named(store, tmp_path):
+    base = {
+        "email": "ada@example.com",
+        "currency": "EUR",
+        "placed_at": "2024-03-05T14:02:11Z",
+        "line_items": [{"title": "Linen tee", "quantity": 1, "unit_price": "25.00"}],
+    }
+    good = base | {
+        "number": "1",
+        "marketing_consent": {"email": True, "sms": None},
+        "discount_codes": [{"code": "WELCOME5", "amount": "5.00"}],
+    }
+    bad = base | {"number": "2", "marketing_consent": {"email": "maybe"}, "discount_codes": [{"amount": "1"}]}
+    path = tmp_path / "orders.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+
+    out, status = run_import(path)
+
+    assert status == 1
+    assert "line 2: marketing_consent.email 'maybe' is not yes or no" in out
+    assert "discount_codes[0].code is required" in out
+    assert Consent.objects.get().source == "checkout (import)"
+    assert DiscountRedemption.objects.get().code == "WELCOME5"
+    assert DomainEvent.objects.filter(kind="discount_code.redeemed").count() == 1

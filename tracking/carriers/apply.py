@@ -60,12 +60,13 @@ def tracking_update_apply(*, store: Store, update: TrackingUpdate, actor: str) -
         added += created
     shipment.refresh_from_db()
     if update.estimated_delivery and update.estimated_delivery != shipment.estimated_delivery:
-        # The shipment's own carrier, number and status, so shipment_upsert finds it and changes
-        # nothing but the estimate (recorded as shipment.updated on the timeline).
+        # The shipment's own carrier, number, direction and status, so shipment_upsert finds it
+        # and changes nothing but the estimate (recorded as shipment.updated on the timeline).
         shipment, _created = shipment_upsert(
             order=shipment.order,
             carrier=shipment.carrier,
             tracking_number=shipment.tracking_number,
+            direction=shipment.direction,
             status=shipment.status,
             estimated_delivery=update.estimated_delivery,
             actor=actor,

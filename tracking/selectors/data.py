@@ -91,6 +91,7 @@ class ShipmentTracking:
     delivered_at: datetime | None
     items: list[Item]
     events: list[Event]  # newest first
+    promised: tuple[date, date] | None = None  # the first estimate the customer was shown
 
     @property
     def status_label(self) -> str:

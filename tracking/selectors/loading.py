@@ -96,11 +96,16 @@ def tracking_from(order: Order) -> OrderTracking:
         )
         for li in line_items
     }
+    # Return parcels (the customer sending items back) are not the order's delivery: the page
+    # leaves them out, but the version counts them, as order_version's query does.
+    loaded = list(order.shipments.all())
+    outbound = [s for s in loaded if not s.is_return]
+    outbound_ids = {s.pk for s in outbound}
     carried: dict[int, list[Item]] = {}
     shipped_quantity: dict[int, int] = {}
     for li in line_items:
         for row in li.shipped_rows or []:
-            if row and row.get("shipment_id"):
+            if row and row.get("shipment_id") in outbound_ids:
                 quantity = int(row["quantity"])
                 carried.setdefault(row["shipment_id"], []).append(_with_quantity(items[li.pk], quantity))
                 shipped_quantity[li.pk] = shipped_quantity.get(li.pk, 0) + quantity
@@ -108,7 +113,7 @@ def tracking_from(order: Order) -> OrderTracking:
     # Joined to the order by order_load, so neither this nor estimating reads anything more.
     estimate_settings = settings_for(store)
     shipments, events = [], []
-    for parcel, s in enumerate(order.shipments.all(), start=1):
+    for parcel, s in enumerate(outbound, start=1):
         on_its_way = s.status != ShipmentStatus.DELIVERED and s.delivered_at is None
         shipment_events = sorted(
             (
@@ -144,6 +149,7 @@ def tracking_from(order: Order) -> OrderTracking:
                 delivered_at=s.delivered_at,
                 items=sorted(carried.get(s.pk, []), key=lambda i: i.line_item_id),
                 events=shipment_events,
+                promised=(s.promised_delivery_from, s.promised_delivery_to) if s.promised_delivery_from else None,
             )
         )
     events.sort(key=lambda e: (e.occurred_at, e.shipment_id), reverse=True)
@@ -181,10 +187,10 @@ def tracking_from(order: Order) -> OrderTracking:
         version=_version(
             store.pk,
             order.updated_at,
-            max((s.updated_at for s in order.shipments.all()), default=None),
-            len(shipments),
-            max((event_id for s in order.shipments.all() for event_id in _event_ids(s)), default=None),
-            len(events),
+            max((s.updated_at for s in loaded), default=None),
+            len(loaded),
+            max((event_id for s in loaded for event_id in _event_ids(s)), default=None),
+            sum(len(_event_ids(s)) for s in loaded),
         ),
     )
 

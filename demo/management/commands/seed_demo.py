@@ -23,7 +23,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from orders import services
-from orders.inputs import LineItemInput, OrderInput, ShipmentItemInput
+from orders.inputs import LineItemInput, MarketingConsent, OrderInput, ShipmentItemInput
 from orders.models import ApiKey, Order, OrderSource, OrderStatus, Product, Shipment, ShipmentStatus, Store
 from tracking import links
 from tracking.models import FaqEntry, TrackingSettings
@@ -315,6 +315,8 @@ class Command(BaseCommand):
                 "country": country,
             },
             line_items=[],
+            # Two customers in three agreed to optional email at checkout (the live order's did).
+            marketing_consent=MarketingConsent(email=n % 3 != 1, sms=False),
         )
 
     def _journey(self, order: Order, status: str, rnd: random.Random, *, now: datetime, extras: bool) -> None:

@@ -40,7 +40,7 @@ def set_up_defaults(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0002_messagetemplate"),
+        ("notifications", "0003_optional_email_requires_consent"),
         ("orders", "0003_order_order_number"),
     ]
 
