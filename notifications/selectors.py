@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count
@@ -11,6 +11,7 @@ from django.utils import timezone
 from notifications.models import Message, MessageState
 from notifications.services.checks import Decision, decide, facts_for
 from orders.models import Order, Store
+from orders.models.stores import UTC
 
 FAILURE_WINDOW = timedelta(hours=24)
 TOP = 10
@@ -27,11 +28,8 @@ def recipient_masked(address: str) -> str:
 
 
 def store_zone(store: Store | None) -> ZoneInfo:
-    """The store's time zone, for showing times to its people; UTC for all stores or a bad name."""
-    try:
-        return ZoneInfo(store.timezone) if store and store.timezone else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    """The store's time zone, for showing times to its people; UTC when looking at all stores."""
+    return store.zone if store else UTC
 
 
 def order_find(*, store: Store, number: str) -> Order | None:

@@ -26,7 +26,6 @@ A store without a `TrackingSettings` row gets the defaults, and reading never cr
 """
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orders.models import Order, OrderStatus, Shipment, ShipmentStatus, Store
 from tracking.models import TrackingSettings
@@ -47,16 +46,9 @@ def add_business_days(start: date, days: int, holidays: frozenset[date] = frozen
     return current
 
 
-def store_zone(store: Store) -> ZoneInfo:
-    try:
-        return ZoneInfo(store.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_date(moment: datetime, store: Store) -> date:
     """The store's calendar day at `moment`."""
-    return moment.astimezone(store_zone(store)).date()
+    return moment.astimezone(store.zone).date()
 
 
 def settings_for(store: Store) -> TrackingSettings:

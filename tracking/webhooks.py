@@ -9,8 +9,6 @@ shipment we do not know yet) is recorded on the row and retried by the sweeper a
 
 import json
 import logging
-import zoneinfo
-from datetime import UTC, tzinfo
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -24,14 +22,6 @@ from .carriers import FORMATS, PROVIDER_PREFIX, carrier_format, provider_name
 from .carriers.apply import tracking_update_apply
 
 logger = logging.getLogger(__name__)
-
-
-def store_timezone(store: Store) -> tzinfo:
-    """The zone assumed for carrier times given without an offset."""
-    try:
-        return zoneinfo.ZoneInfo(store.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 @csrf_exempt
@@ -64,7 +54,7 @@ def carrier_webhook(request: HttpRequest, provider: str, store_slug: str) -> Jso
     text, payload = parsed
     try:
         envelope = fmt.envelope(payload, body)
-        fmt.parse(payload, store_timezone(store))
+        fmt.parse(payload, store.zone)  # the zone assumed for times without an offset
     except (ValueError, TypeError, KeyError) as exc:
         return error_response(400, f"not a {provider} tracking webhook: {exc}")
 
@@ -88,7 +78,7 @@ def carrier_webhook_handle(webhook: InboundWebhook) -> None:
     fmt = carrier_format(webhook.provider.removeprefix(PROVIDER_PREFIX))
     if fmt is None:
         raise LookupError(f"no carrier format for {webhook.provider!r}")
-    update = fmt.parse(json.loads(webhook.body), store_timezone(webhook.store))
+    update = fmt.parse(json.loads(webhook.body), webhook.store.zone)
     if update is None:
         logger.info("%s %s has no tracking news; webhook %s stored and skipped", fmt.name, webhook.topic, webhook.pk)
         return

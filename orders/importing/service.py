@@ -3,7 +3,6 @@
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orders.inputs import OrderInput
 from orders.models import Store
@@ -65,13 +64,6 @@ class _Batch:
             self.external_ids.add(data.external_id)
 
 
-def _store_tz(store: Store):
-    try:
-        return ZoneInfo(store.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _batches(source: Source, *, tz, batch_size: int) -> Iterator[_Batch]:
     """Validate the file's orders and group the valid ones into batches.
 
@@ -127,7 +119,7 @@ def orders_import(
             return summary
         summary.format = FORMAT_NAMES[source.format]
         summary.notices.extend(source.notices)
-        for batch in _batches(source, tz=_store_tz(store), batch_size=batch_size):
+        for batch in _batches(source, tz=store.zone, batch_size=batch_size):
             summary.warn(batch.warnings)
             for errors in batch.refused:
                 summary.refuse(errors)

@@ -1,7 +1,10 @@
 import hashlib
 import secrets
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -9,6 +12,15 @@ from django.utils import timezone
 from postpurchase.money import currency_validator
 
 color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #1f6feb.")
+UTC = ZoneInfo("UTC")
+
+
+def zone_validator(name: str) -> None:
+    """An IANA zone name (Europe/Berlin), so every reader of `Store.zone` gets the zone meant."""
+    if name not in available_timezones() and name != "UTC":
+        raise ValidationError(f"{name!r} is not a time zone name; use one like Europe/Berlin.")
+
+
 LOCALES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
 
 
@@ -18,7 +30,7 @@ class Store(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
-    timezone = models.CharField(max_length=64, default="UTC")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[zone_validator])
     default_locale = models.CharField(max_length=8, choices=LOCALES, default="en")
     logo_url = models.URLField(blank=True)
     primary_color = models.CharField(max_length=7, default="#1f6feb", validators=[color_validator])
@@ -36,6 +48,15 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The store's zone: where its days begin and end (estimates, quiet hours, reports). A name
+        stored before it was validated falls back to UTC rather than failing a page or a message."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC
 
     @property
     def shopify_secrets(self) -> tuple[str, ...]:

@@ -47,3 +47,17 @@ def test_create_api_key_prints_a_working_key_alone_on_its_last_line(store, clien
 def test_create_api_key_for_an_unknown_store_says_how_to_create_it():
     with pytest.raises(CommandError, match="create_store"):
         run("create_api_key", "nope")
+
+
+def test_create_store_refuses_a_time_zone_that_does_not_exist():
+    with pytest.raises(CommandError, match="not a time zone name"):
+        run("create_store", "shop", "--name", "Shop", "--timezone", "Europe/Atlantis")
+
+    assert not Store.objects.filter(slug="shop").exists()
+
+
+def test_a_store_zone_stored_before_validation_falls_back_to_utc():
+    store = Store.objects.create(slug="old", name="Old", timezone="Mars/Olympus")
+
+    assert str(store.zone) == "UTC"
+    assert str(Store(timezone="Europe/Berlin").zone) == "Europe/Berlin"
