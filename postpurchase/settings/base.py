@@ -201,7 +201,7 @@ TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # only to point the SDK at a fake server in tests
 
 # anymail: tracking webhooks at /webhooks/anymail/<esp>/tracking/, protected by HTTP basic auth
-# ("user:password" in ANYMAIL_WEBHOOK_SECRET). Provider settings come as ANYMAIL_<NAME> env vars.
+# ("user:password" in ANYMAIL_WEBHOOK_SECRET; without it they answer 401, see notifications/urls_anymail.py). Provider settings come as ANYMAIL_<NAME> env vars.
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 REST_FRAMEWORK = {
