@@ -1,8 +1,9 @@
 """The customer's tracking pages: find an order by number and email, then its signed page.
 
 The lookup answers an unknown number and a wrong email alike, and is rate limited per client
-and per order number, so the form cannot be used to find out which orders exist or to guess
-a customer's email. The signed page (tracking.links) needs no login: the link is the key.
+and per order number and client together, so the form cannot be used to find out which orders
+exist or to guess a customer's email, while an attacker's guesses never lock the real customer
+out of their own order. The signed page (tracking.links) needs no login: the link is the key.
 """
 
 import re
@@ -24,10 +25,13 @@ from orders.models import Store
 from tracking import links, selectors
 from tracking.forms import TrackOrderForm
 
-# The 21st attempt within a minute from one client is refused; so is the 11th on one order
-# number from anywhere, which stops a distributed guess at one customer's email.
+# The 21st attempt within a minute from one client is refused; so is a client's 11th wrong
+# email for one order number. Only misses count against an order number, and only per client:
+# counted from all clients together, strangers' guesses locked the real customer out (10 wrong
+# guesses from anywhere blocked the right email for a minute). The right email always gets
+# through while its client is within the per-client limit.
 LOOKUPS_PER_CLIENT = 20
-LOOKUPS_PER_ORDER_NUMBER = 10
+MISSES_PER_ORDER_NUMBER = 10
 LOOKUP_WINDOW_SECONDS = 60
 
 NOT_FOUND = _("We couldn't find an order with that number and email. Please check both and try again.")
@@ -142,6 +146,11 @@ def _allowed(key: str, limit: int) -> bool:
     return count <= limit
 
 
+def _misses_left(key: str, limit: int) -> bool:
+    """True while fewer than `limit` misses were counted under `key` in the current window."""
+    return (cache.get(key) or 0) < limit
+
+
 def _lookup_store(request: HttpRequest) -> Store | None:
     """`/track/?store=<slug>` brands the form and looks only in that store."""
     slug = request.GET.get("store", "")
@@ -173,14 +182,17 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return answer()
     # Typed text in a cache key: hashed, so any input makes a valid key for any cache backend.
-    number = sha256(form.cleaned_data["order_number"].upper().encode()).hexdigest()[:32]
-    if not _allowed(f"tracking:lookup:order:{number}", LOOKUPS_PER_ORDER_NUMBER):
-        return answer(TOO_MANY, status=429)
-
+    number = form.cleaned_data["order_number"].upper().lstrip("#")
+    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{_client(request)}".encode()).hexdigest()[:32]
     order_id = selectors.order_find_for_customer(
         number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store
     )
     if order_id is None:
+        # Refused only after this client's own misses on this number: the right email above
+        # was never refused, whoever else guessed at the order.
+        if not _misses_left(misses_key, MISSES_PER_ORDER_NUMBER):
+            return answer(TOO_MANY, status=429)
+        _allowed(misses_key, MISSES_PER_ORDER_NUMBER)
         return answer(NOT_FOUND)
     url = links.page_path(links.token_for_order_id(order_id))
     if requested := _requested_language(request):
