@@ -13,19 +13,8 @@ from notifications.models import Consent, Message, MessageState, Suppression
 from notifications.selectors import recipient_masked
 from notifications.services.ops import message_cancel, message_resend
 from orders.admin import CappedCountPaginator, OrderAdmin
-from orders.models import Store
 from postpurchase.exceptions import DomainError
-from postpurchase.tenancy import StoreScopedAdmin, user_store_ids
-
-
-class UserStoreFilter(admin.RelatedFieldListFilter):
-    """The store filter lists only the user's own stores: other merchants' names stay private."""
-
-    def field_choices(self, field, request, model_admin):
-        stores = Store.objects.order_by("name")
-        if not request.user.is_superuser:
-            stores = stores.filter(pk__in=user_store_ids(request.user))
-        return [(store.pk, str(store)) for store in stores]
+from postpurchase.tenancy import StoreScopedAdmin, UserStoreFilter
 
 
 @admin.register(Message)
