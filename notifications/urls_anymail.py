@@ -8,6 +8,7 @@ forged bounce or complaint can never suppress an address (docs/architecture.md, 
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,7 +19,11 @@ from django.urls import URLPattern
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from postpurchase.limits import JsonRefused, json_loads
+from postpurchase.webhooks import declared_length, read_body
+
 app_name = "anymail"
+logger = logging.getLogger(__name__)
 
 
 def webhook_secrets() -> list[str]:
@@ -50,7 +55,22 @@ def basic_auth_required(view: Callable) -> Callable:
             response = HttpResponse("Unauthorized", status=401, content_type="text/plain")
             response["WWW-Authenticate"] = 'Basic realm="email provider webhooks"'
             return response
-        return view(request, *args, **kwargs)
+        if declared_length(request) is None:
+            return HttpResponse("bad Content-Length", status=400, content_type="text/plain")
+        body = read_body(request)
+        if body is None:
+            return HttpResponse("body too large", status=413, content_type="text/plain")
+        if request.content_type == "application/json":
+            try:
+                json_loads(body)
+            except JsonRefused as exc:
+                return HttpResponse(str(exc), status=400, content_type="text/plain")
+        try:
+            return view(request, *args, **kwargs)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # anymail could not read the payload: the sender's fault, not a server error.
+            logger.warning("%s: unreadable email provider webhook", request.path, exc_info=True)
+            return HttpResponse("unreadable payload", status=400, content_type="text/plain")
 
     return csrf_exempt(guarded)
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from postpurchase.money import currency_validator
@@ -50,7 +51,12 @@ class OrderInputSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=32)
     email = serializers.EmailField()
     currency = serializers.CharField(max_length=3, validators=[currency_validator])
-    line_items = LineItemInputSerializer(many=True, allow_empty=False)
+    line_items = LineItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=settings.ORDER_MAX_LINE_ITEMS,
+        error_messages={"max_length": "An order may have at most {max_length} line items."},
+    )
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     placed_at = serializers.DateTimeField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -94,9 +100,9 @@ class OrderCancelSerializer(serializers.Serializer):
 
 
 class ShipmentItemInputSerializer(serializers.Serializer):
-    line_item_id = serializers.IntegerField(required=False)
+    line_item_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     sku = serializers.CharField(max_length=64, required=False, default="")
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
     def validate(self, attrs):
         if not attrs.get("line_item_id") and not attrs.get("sku"):

@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -251,4 +252,8 @@ def order_check(raw: RawOrder, *, tz: tzinfo, labels: dict[str, str]) -> Checked
         billing_address=billing_address,
         **values,
     )
+    for problem in data.limit_problems(max_line_items=settings.ORDER_MAX_LINE_ITEMS):
+        p.add(line, problem)
+    if p.by_line:
+        return Checked(line=line, data=None, errors=p.as_list(), warnings=warnings)
     return Checked(line=line, data=data, errors=[], warnings=warnings)

@@ -4,7 +4,7 @@ queue behind each other."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders import events
@@ -19,7 +19,7 @@ from orders.models import (
     TrackingEvent,
     event_fingerprint,
 )
-from postpurchase.exceptions import DomainError
+from postpurchase.exceptions import Conflict, DomainError
 
 from .orders import order_status_sync, shipped_quantities
 
@@ -90,20 +90,31 @@ def shipment_upsert(
             order_status_sync(order, actor=actor)
         return existing, False
 
+    if external_id and Shipment.objects.filter(store=order.store, external_id=external_id).exists():
+        raise Conflict(
+            f"Shipment id {external_id} already belongs to another order's shipment.",
+            extra={"external_id": external_id},
+        )
     chosen = _resolve_items(order, items)
     status = status or ShipmentStatus.PENDING
-    shipment = Shipment.objects.create(
-        store=order.store,
-        order=order,
-        carrier=carrier,
-        tracking_number=tracking_number,
-        tracking_url=tracking_url,
-        external_id=external_id,
-        status=status,
-        shipped_at=shipped_at or timezone.now(),
-        estimated_delivery=estimated_delivery,
-        delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+            shipment = Shipment.objects.create(
+                store=order.store,
+                order=order,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                tracking_url=tracking_url,
+                external_id=external_id,
+                status=status,
+                shipped_at=shipped_at or timezone.now(),
+                estimated_delivery=estimated_delivery,
+                delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"Shipment id {external_id} already belongs to another shipment.", extra={"external_id": external_id}
+        ) from None
     ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, line_item=li, quantity=q) for li, q in chosen)
     events.event_record(
         kind=events.SHIPMENT_CREATED,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "postpurchase.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,8 +133,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Inbound webhook bodies above this size are refused with 413 before anything is parsed.
+# Inbound webhook and API bodies above these sizes are refused with 413 before anything is parsed.
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_BODY_BYTES = 1024 * 1024
+# An order with more line items is refused, with a message saying so (API, webhooks, import).
+ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REDIS_URL = env_str("REDIS_URL")
@@ -209,6 +213,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["orders.auth.HasStoreKey"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # One JSON parser with our limits (size, depth, NUL); no form or multipart bodies.
+    "DEFAULT_PARSER_CLASSES": ["postpurchase.limits.SafeJSONParser"],
     "EXCEPTION_HANDLER": "postpurchase.exceptions.api_exception_handler",
     # Proxies in front of us: set to 1 behind one, so per-IP limits see the client, not the proxy.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
