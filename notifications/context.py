@@ -8,6 +8,7 @@ from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
 from orders.selectors import products_recommended_for
+from postpurchase.safe_urls import http_url
 from tracking.estimates import order_estimate
 from tracking.links import track_url
 
@@ -34,7 +35,7 @@ def _url(name: str, **kwargs) -> str:
 def _store(store) -> dict:
     return {
         "name": store.name,
-        "logo_url": store.logo_url,
+        "logo_url": http_url(store.logo_url),
         "primary_color": store.primary_color,
         "support_email": store.support_email,
     }
@@ -60,7 +61,7 @@ def _shipment(shipment, line_items, currency: str) -> dict:
     return {
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
-        "tracking_url": shipment.tracking_url,
+        "tracking_url": http_url(shipment.tracking_url),
         "status": shipment.get_status_display(),
         "estimated_delivery": shipment.estimated_delivery,
         "line_items": _items(line_items, currency, quantities),
@@ -71,7 +72,12 @@ def _data(message) -> dict:
     data = dict(message.data)
     if message.kind == "recommendations" and message.order:
         data["recommendations"] = [
-            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, message.order.currency)}
+            {
+                "title": p.title,
+                "url": http_url(p.url),
+                "image_url": http_url(p.image_url),
+                "price": money(p.price, message.order.currency),
+            }
             for p in products_recommended_for(message.order)
         ]
     return data

@@ -63,6 +63,10 @@ class StoreAdmin(StoreScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug", "staff"]
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # A read-only slug cannot be prepopulated: the change page would fail for staff.
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):

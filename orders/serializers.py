@@ -2,6 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from postpurchase.money import currency_validator
+from postpurchase.safe_urls import validate_http_url
 
 from .inputs import (
     LineItemInput,
@@ -113,7 +114,7 @@ class ShipmentItemInputSerializer(serializers.Serializer):
 class ShipmentInputSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=64, required=False, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, default="")
-    tracking_url = serializers.URLField(max_length=500, required=False, default="")
+    tracking_url = serializers.URLField(max_length=500, required=False, default="", validators=[validate_http_url])
     status = serializers.ChoiceField(
         choices=ShipmentStatus.choices, required=False, help_text="Defaults to pending for a new shipment."
     )

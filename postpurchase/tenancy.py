@@ -10,6 +10,8 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from postpurchase.safe_urls import validate_http_url
+
 
 def user_store_ids(user) -> list[int]:
     if not user.is_authenticated:
@@ -52,7 +54,13 @@ def _reaches_store(model) -> str | None:
 
 
 class _ScopedChoices:
-    """Foreign-key pickers offer only the user's stores' rows."""
+    """Foreign-key pickers offer only the user's stores' rows; URL fields take only http(s)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.URLField) and formfield is not None:
+            formfield.validators.append(validate_http_url)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         path = _reaches_store(db_field.related_model)

@@ -20,6 +20,7 @@ from orders.models import (
     event_fingerprint,
 )
 from postpurchase.exceptions import Conflict, DomainError
+from postpurchase.safe_urls import MESSAGE, is_http_url
 
 from .orders import order_status_sync, shipped_quantities
 
@@ -68,6 +69,8 @@ def shipment_upsert(
     """Add a shipment to an order, or update the one already known (same platform id, or
     same carrier and tracking number). Returns (shipment, created).
     """
+    if tracking_url and not is_http_url(tracking_url):
+        raise DomainError(f"Tracking URL refused: {MESSAGE}", extra={"tracking_url": tracking_url[:500]})
     order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     if order.status == OrderStatus.CANCELLED:
         raise DomainError(f"Order {order.number} is cancelled; nothing can ship.")

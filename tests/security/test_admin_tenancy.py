@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.test import RequestFactory
 from django.urls import reverse
 
 from notifications.models import Channel, Consent, MessageTemplate, Suppression
@@ -131,3 +132,28 @@ def test_no_autocomplete_offers_another_stores_rows(client, staff, theirs):
 
     assert asked
     assert leaked == []
+
+
+def test_every_change_page_of_the_users_own_rows_opens_and_shows_nothing_of_another_store(client, staff, theirs, store):
+    client.force_login(staff)
+    opened, leaked, broken = [], [], []
+
+    for model in registered():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        model_admin = admin.site._registry[model]
+        request = RequestFactory().get("/admin/")
+        request.user, request.resolver_match = staff, None
+        row = model_admin.get_queryset(request).first()
+        if row is None:
+            continue
+        response = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[row.pk]))
+        opened.append(model._meta.label)
+        if response.status_code != 200:
+            broken.append((model._meta.label, response.status_code))
+        elif leaks(response.content.decode()):
+            leaked.append(model._meta.label)
+
+    assert broken == []
+    assert leaked == []
+    assert {"orders.Store", "orders.Order", "orders.Customer"} <= set(opened)
