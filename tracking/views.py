@@ -39,6 +39,8 @@ TOO_MANY = _("Too many attempts. Please wait a minute, then try again.")
 
 # How long a rendered tracking page may be served again while the order has not changed.
 PAGE_TTL = 60
+# Where a cached page's CSP nonce goes; each request that serves it fills in its own.
+NONCE_SLOT = "{csp-nonce}"
 
 RETURNS_URL = "/returns/"  # the returns portal (a later issue) accepts the tracking token
 LOYALTY_URL = "/loyalty/"
@@ -214,6 +216,9 @@ def _from_cache(order_id: int, request: HttpRequest) -> HttpResponse | None:
     version, language, html = cached
     if version != selectors.order_version(order_id):
         return None
+    # The page's inline <style> carries the nonce of the request it was rendered for; this
+    # request's Content-Security-Policy names a new one (postpurchase/csp.py).
+    html = html.replace(f'nonce="{NONCE_SLOT}"', f'nonce="{request.csp_nonce}"')
     return _headers(HttpResponse(html), language)
 
 
@@ -263,5 +268,6 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         "zone": tracking.timezone,
     }
     response = _page(request, "tracking/page.html", language, context, zone=tracking.timezone)
-    cache.set(_page_key(order_id, request), (tracking.version, language, response.content.decode()), PAGE_TTL)
+    html = response.content.decode().replace(f'nonce="{request.csp_nonce}"', f'nonce="{NONCE_SLOT}"')
+    cache.set(_page_key(order_id, request), (tracking.version, language, html), PAGE_TTL)
     return response

@@ -4,7 +4,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from postpurchase.csp import ADMIN_REPLACEMENTS, DOCS_REPLACEMENTS
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -36,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "anymail",
+    "csp",
     "postpurchase",
     "orders",
     "tracking",
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "postpurchase.csp.ContentSecurityPolicyMiddleware",
     "postpurchase.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +144,25 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # An order with more line items is refused, with a message saying so (API, webhooks, import).
 ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Content-Security-Policy (django-csp 4, postpurchase/csp.py, decision 0006): strict by default,
+# so customer pages run nothing inline; an inline <style> needs the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "https:", "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+CSP_AREA_REPLACEMENTS = [("/admin/", ADMIN_REPLACEMENTS), ("/api/docs/", DOCS_REPLACEMENTS)]
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
