@@ -15,10 +15,26 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.settings import api_settings
 
 # Real payloads (Shopify orders, carrier events, provider callbacks) nest fewer than 10 levels.
 MAX_JSON_DEPTH = 32
 API_PREFIX = "/api/"
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, for every per-client limit (lookups, admin logins).
+
+    Behind N proxies (REST_FRAMEWORK["NUM_PROXIES"], as DRF's throttles read it) it is the Nth
+    address from the right of X-Forwarded-For; without that setting the header is ignored, since
+    anyone can send it to dodge a limit.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = api_settings.NUM_PROXIES or 0
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if proxies and hops:
+        return hops[-min(proxies, len(hops))]
+    return remote
 
 
 class JsonRefused(ValueError):

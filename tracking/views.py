@@ -19,9 +19,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from rest_framework.settings import api_settings
 
 from orders.models import Store
+from postpurchase.limits import client_ip
 from tracking import links, selectors
 from tracking.forms import TrackOrderForm
 
@@ -125,18 +125,6 @@ def _headers(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
-def _client(request: HttpRequest) -> str:
-    """The client's address. Behind N proxies (REST_FRAMEWORK["NUM_PROXIES"], as DRF's throttles
-    read it) it is the Nth address from the right of X-Forwarded-For; without that setting the
-    header is ignored, since anyone can send it to dodge the limit."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = api_settings.NUM_PROXIES or 0
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if proxies and hops:
-        return hops[-min(proxies, len(hops))]
-    return remote
-
-
 def _allowed(key: str, limit: int) -> bool:
     """Count one attempt in a window that starts with the first attempt; True while within `limit`."""
     cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
@@ -179,13 +167,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return answer()
-    if not _allowed(f"tracking:lookup:client:{_client(request)}", LOOKUPS_PER_CLIENT):
+    if not _allowed(f"tracking:lookup:client:{client_ip(request)}", LOOKUPS_PER_CLIENT):
         return answer(TOO_MANY, status=429)
     if not form.is_valid():
         return answer()
     # Typed text in a cache key: hashed, so any input makes a valid key for any cache backend.
     number = form.cleaned_data["order_number"].upper().lstrip("#")
-    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{_client(request)}".encode()).hexdigest()[:32]
+    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{client_ip(request)}".encode()).hexdigest()[:32]
     order_id = selectors.order_find_for_customer(
         number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store
     )
