@@ -11,6 +11,8 @@ from postpurchase.money import ZERO
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 # MoneyField holds 14 digits with 2 places: every amount stays below this.
 MONEY_LIMIT = Decimal("1e12")
+# The most of one item an order line (or a shipment of it) may carry, on every ingest path.
+MAX_QUANTITY = 100_000
 
 
 def normalize_phone(raw: str, *, region: str = "") -> str:

@@ -5,6 +5,7 @@ from postpurchase.money import currency_validator
 from postpurchase.safe_urls import validate_http_url
 
 from .inputs import (
+    MAX_QUANTITY,
     LineItemInput,
     OrderInput,
     ShipmentItemInput,
@@ -43,7 +44,7 @@ class CustomerNameSerializer(serializers.Serializer):
 class LineItemInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=255)
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = serializers.DecimalField(**MONEY)
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
@@ -103,7 +104,7 @@ class OrderCancelSerializer(serializers.Serializer):
 class ShipmentItemInputSerializer(serializers.Serializer):
     line_item_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     sku = serializers.CharField(max_length=64, required=False, default="")
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
     def validate(self, attrs):
         if not attrs.get("line_item_id") and not attrs.get("sku"):

@@ -15,14 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from orders.inputs import LineItemInput, OrderInput, clean_address, normalize_phone
+from orders.inputs import MAX_QUANTITY, MONEY_LIMIT, LineItemInput, OrderInput, clean_address, normalize_phone
 from orders.models import LOCALES, normalize_email
 from postpurchase.money import ZERO, to_money
 
 LOCALE_CODES = frozenset(code for code, _name in LOCALES)
-MAX_QUANTITY = 100_000
-# MoneyField is 14 digits with 2 places.
-MONEY_LIMIT = Decimal("1e12")
 # Field lengths, as the models and the API's serializers allow them.
 ORDER_LENGTHS = {"number": 32, "external_id": 64, "first_name": 100, "last_name": 100}
 ITEM_LENGTHS = {"sku": 64, "title": 255, "external_id": 64}
