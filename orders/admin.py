@@ -94,6 +94,7 @@ class CustomerAdmin(StoreScopedAdmin):
     list_filter = ["store", "locale"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     list_select_related = ["store"]
+    ordering = ["-pk"]  # newest first, and a stable order for autocomplete's pages
     show_full_result_count = False
     paginator = CappedCountPaginator
 
