@@ -19,10 +19,10 @@ from notifications.models import Channel, Flow, MessageKind, MessageTemplate, Me
 from notifications.preview import preview_template
 from notifications.rendering import check_syntax, default_source
 from orders.models import LOCALES, Store
-from postpurchase.tenancy import StoreScopedAdmin, user_store_ids
+from postpurchase.tenancy import StoreScopedAdmin, UserStoreFilter, user_store_ids
 
 # Importing admin_messages also registers the outbox's admin (see the module docstring).
-from .admin_messages import UserStoreFilter
+from . import admin_messages  # noqa: F401
 
 LOCALE_CODES = [code for code, _ in LOCALES]
 

@@ -6,7 +6,6 @@ message inline is added to OrderAdmin from here, once.
 """
 
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -14,19 +13,8 @@ from notifications.models import Consent, Message, MessageState, Suppression
 from notifications.selectors import recipient_masked
 from notifications.services.ops import message_cancel, message_resend
 from orders.admin import CappedCountPaginator, OrderAdmin
-from orders.models import Store
 from postpurchase.exceptions import DomainError
-from postpurchase.tenancy import StoreScopedAdmin, user_store_ids
-
-
-class UserStoreFilter(admin.RelatedFieldListFilter):
-    """The store filter lists only the user's own stores: other merchants' names stay private."""
-
-    def field_choices(self, field, request, model_admin):
-        stores = Store.objects.order_by("name")
-        if not request.user.is_superuser:
-            stores = stores.filter(pk__in=user_store_ids(request.user))
-        return [(store.pk, str(store)) for store in stores]
+from postpurchase.tenancy import StoreScopedAdmin, UserStoreFilter
 
 
 @admin.register(Message)
@@ -96,32 +84,26 @@ class MessageAdmin(StoreScopedAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
-    """The suppression list is shared by every store (an address is dead for all of them); a
-    staff user sees only the entries for addresses their stores have written to."""
+class SuppressionAdmin(StoreScopedAdmin):
+    """Staff see and add only their stores' entries, which suppress only their stores' messages.
+    Provider-reported entries (no store) apply to every store; only superusers see and manage them."""
 
-    list_display = ["address", "channel", "reason", "created_at"]
-    list_filter = ["channel"]
+    list_display = ["address", "channel", "store", "reason", "created_at"]
+    list_filter = ["channel", ("store", UserStoreFilter)]
     search_fields = ["address"]
     readonly_fields = ["created_at"]
     show_full_result_count = False
     paginator = CappedCountPaginator
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        ours = Message.objects.filter(
-            store__in=user_store_ids(request.user), channel=OuterRef("channel"), recipient=OuterRef("address")
-        )
-        return qs.filter(Exists(ours))
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "store" in form.base_fields and not request.user.is_superuser:
+            form.base_fields["store"].required = True
+            form.base_fields["store"].help_text = "The entry stops only this store's messages."
+        return form
 
     def get_readonly_fields(self, request, obj=None):
-        return ["channel", "address", "created_at"] if obj else self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Taking an address off the list lets every store write to it again.
-        return request.user.is_superuser
+        return ["store", "channel", "address", "created_at"] if obj else self.readonly_fields
 
 
 @admin.register(Consent)

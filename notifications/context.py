@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 
 from orders.selectors import products_recommended_for
 from postpurchase.money import money_format as money
+from postpurchase.safe_urls import http_url
 from tracking.estimates import order_estimate
 from tracking.links import track_url
 
@@ -27,7 +28,7 @@ def _url(name: str, **kwargs) -> str:
 def _store(store) -> dict:
     return {
         "name": store.name,
-        "logo_url": store.logo_url,
+        "logo_url": http_url(store.logo_url),
         "primary_color": store.primary_color,
         "support_email": store.support_email,
     }
@@ -53,7 +54,7 @@ def _shipment(shipment, line_items, currency: str, locale: str) -> dict:
     return {
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
-        "tracking_url": shipment.tracking_url,
+        "tracking_url": http_url(shipment.tracking_url),
         "status": shipment.get_status_display(),
         "estimated_delivery": shipment.estimated_delivery,
         "line_items": _items(line_items, currency, locale, quantities),
@@ -66,8 +67,8 @@ def _data(message) -> dict:
         data["recommendations"] = [
             {
                 "title": p.title,
-                "url": p.url,
-                "image_url": p.image_url,
+                "url": http_url(p.url),
+                "image_url": http_url(p.image_url),
                 "price": money(p.price, message.order.currency, message.locale),
             }
             for p in products_recommended_for(message.order)

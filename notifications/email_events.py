@@ -186,7 +186,9 @@ def _advance(message: Message, event: dict, actor: str) -> None:
 
 def _suppress(address: str, reason: str) -> None:
     if address:
-        Suppression.objects.get_or_create(channel=Channel.EMAIL, address=address, defaults={"reason": reason[:200]})
+        Suppression.objects.get_or_create(
+            store=None, channel=Channel.EMAIL, address=address, defaults={"reason": reason[:200]}
+        )
 
 
 def email_event_handle(webhook: InboundWebhook) -> None:

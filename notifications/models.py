@@ -1,9 +1,12 @@
+from collections.abc import Iterable
 from datetime import time
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from orders.models import LOCALES, Customer, Order, Shipment, Store
+from orders.inputs import normalize_phone
+from orders.models import LOCALES, Customer, Order, Shipment, Store, normalize_email
 from postpurchase.tenancy import StoreScopedQuerySet
 
 
@@ -162,19 +165,69 @@ class Message(models.Model):
         return f"{self.get_kind_display()} by {self.channel} to {self.recipient}"
 
 
-class Suppression(models.Model):
-    """An address or number we must not write to again: bounce, complaint, STOP, invalid number."""
+class SuppressionQuerySet(StoreScopedQuerySet):
+    def keys_for(self, addresses: Iterable[str]) -> set[tuple[int | None, str, str]]:
+        """(store id or None, channel, address) of every entry for these addresses, for `suppresses`."""
+        return set(self.filter(address__in=set(addresses)).values_list("store_id", "channel", "address"))
 
+    def applying_to(self, *, store_id: int, channel: str, address: str) -> "SuppressionQuerySet":
+        """The entries that stop `store` writing to `address`: installation-wide ones and its own."""
+        return self.filter(Q(store=None) | Q(store_id=store_id), channel=channel, address=address)
+
+
+def suppresses(keys: set[tuple[int | None, str, str]], *, store_id: int, channel: str, address: str) -> bool:
+    """True if an entry in `keys` (SuppressionQuerySet.keys_for) stops `store_id` writing to `address`."""
+    return (None, channel, address) in keys or (store_id, channel, address) in keys
+
+
+class Suppression(models.Model):
+    """An address or number we must not write to again.
+
+    Provider-reported entries (bounce, complaint, STOP to our number, an invalid number) have no
+    store: the address is dead for every store of the installation. Entries a merchant adds belong
+    to their store and suppress only that store's messages, so one merchant can never silence
+    another's customers.
+    """
+
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: reported by a provider, applies to every store.",
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    address = models.CharField(max_length=254)
+    address = models.CharField(max_length=254, help_text="Email address or E.164 phone number.")
     reason = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SuppressionQuerySet.as_manager()
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppressed_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "address"], condition=Q(store__isnull=True), name="suppressed_once"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "channel", "address"],
+                condition=Q(store__isnull=False),
+                name="suppressed_once_per_store",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.address} ({self.reason})"
+
+    def clean(self) -> None:
+        """Addresses are kept as the outbox writes them, so an entry typed in the admin matches."""
+        if self.channel == Channel.EMAIL:
+            self.address = normalize_email(self.address)
+        elif self.channel == Channel.SMS:
+            try:
+                self.address = normalize_phone(self.address)
+            except ValueError as exc:
+                raise ValidationError({"address": str(exc)}) from exc
 
 
 class Consent(models.Model):

@@ -41,6 +41,7 @@ from markupsafe import Markup
 from notifications.models import Channel, MessageKind, MessageTemplate
 from orders.carriers import carrier_name
 from postpurchase.brand import brand_theme
+from postpurchase.safe_urls import http_url
 
 from .template_helpers import address_lines, date_filter, date_range_filter, html_to_text
 
@@ -97,6 +98,7 @@ env = MessageEnvironment(
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
+env.filters["http_url"] = http_url  # the one safe-URL filter, as on the pages
 env.filters["date"] = date_filter
 env.filters["date_range"] = date_range_filter
 env.filters["carrier"] = carrier_name

@@ -148,7 +148,9 @@ def twilio_status_handle(webhook: InboundWebhook) -> None:
     problem = UNUSABLE_NUMBER_ERRORS.get(error_code, "")
     reason = _failure_reason(error_code, problem)
     if problem:
-        Suppression.objects.get_or_create(channel=Channel.SMS, address=message.recipient, defaults={"reason": reason})
+        Suppression.objects.get_or_create(
+            store=None, channel=Channel.SMS, address=message.recipient, defaults={"reason": reason}
+        )
 
     new_state = _STATE_FOR_STATUS.get(status)
     current_rank = DELIVERY_RANK.get(message.state)

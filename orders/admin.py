@@ -69,6 +69,10 @@ class StoreAdmin(StoreScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.store_save(store=obj, actor=f"admin:{request.user.username}")
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # A read-only slug cannot be prepopulated: the change page would fail for staff.
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):
@@ -96,6 +100,7 @@ class CustomerAdmin(StoreScopedAdmin):
     list_filter = ["store", "locale"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     list_select_related = ["store"]
+    ordering = ["-pk"]  # newest first, and a stable order for autocomplete's pages
     show_full_result_count = False
     paginator = CappedCountPaginator
 

@@ -1,8 +1,11 @@
 """The REST API, /api/v1/: input serializer -> service -> output serializer, scoped to the key's store."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +28,17 @@ class OrderCursor(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """A cursor is base64 text anyone can forge: its position must be an order id, or the
+        database is asked to compare an id with whatever the client wrote."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not _ID.fullmatch(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 def cursor_page(item: serializers.Serializer, *, name: str) -> serializers.Serializer:

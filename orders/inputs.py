@@ -9,6 +9,10 @@ import phonenumbers
 from postpurchase.money import ZERO
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+# MoneyField holds 14 digits with 2 places: every amount stays below this.
+MONEY_LIMIT = Decimal("1e12")
+# The most of one item an order line (or a shipment of it) may carry, on every ingest path.
+MAX_QUANTITY = 100_000
 
 
 def normalize_phone(raw: str, *, region: str = "") -> str:
@@ -104,6 +108,22 @@ class OrderInput:
         if self.total is not None:
             return self.total
         return self.subtotal + self.shipping_total + self.tax_total - self.discount_total
+
+    def limit_problems(self, *, max_line_items: int) -> list[str]:
+        """What makes this order too big to keep, in words a merchant can act on ([] if nothing).
+
+        Checked by order_upsert for every ingest path, before anything is written: an amount
+        past the columns' range would otherwise fail inside the database.
+        """
+        problems = []
+        if len(self.line_items) > max_line_items:
+            problems.append(
+                f"an order may have at most {max_line_items} line items, this one has {len(self.line_items)}"
+            )
+        for name, amount in (("subtotal", self.subtotal), ("total", self.grand_total)):
+            if abs(amount) >= MONEY_LIMIT:
+                problems.append(f"the order's {name} {amount} is larger than {MONEY_LIMIT - Decimal('0.01'):,}")
+        return problems
 
     def order_values(self) -> dict:
         """The Order fields a later copy of this order may change (ORDER_UPDATABLE_FIELDS)."""

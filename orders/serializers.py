@@ -1,8 +1,11 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from postpurchase.money import currency_validator
+from postpurchase.safe_urls import validate_http_url
 
 from .inputs import (
+    MAX_QUANTITY,
     DiscountUse,
     LineItemInput,
     MarketingConsent,
@@ -77,7 +80,7 @@ class DiscountUseSerializer(serializers.Serializer):
 class LineItemInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=255)
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = serializers.DecimalField(**MONEY)
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
@@ -86,7 +89,12 @@ class OrderInputSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=32)
     email = serializers.EmailField()
     currency = serializers.CharField(max_length=3, validators=[currency_validator])
-    line_items = LineItemInputSerializer(many=True, allow_empty=False)
+    line_items = LineItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=settings.ORDER_MAX_LINE_ITEMS,
+        error_messages={"max_length": "An order may have at most {max_length} line items."},
+    )
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     placed_at = serializers.DateTimeField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -139,9 +147,9 @@ class OrderCancelSerializer(serializers.Serializer):
 
 
 class ShipmentItemInputSerializer(serializers.Serializer):
-    line_item_id = serializers.IntegerField(required=False)
+    line_item_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     sku = serializers.CharField(max_length=64, required=False, default="")
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
     def validate(self, attrs):
         if not attrs.get("line_item_id") and not attrs.get("sku"):
@@ -152,7 +160,7 @@ class ShipmentItemInputSerializer(serializers.Serializer):
 class ShipmentInputSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=64, required=False, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, default="")
-    tracking_url = serializers.URLField(max_length=500, required=False, default="")
+    tracking_url = serializers.URLField(max_length=500, required=False, default="", validators=[validate_http_url])
     status = serializers.ChoiceField(
         choices=ShipmentStatus.choices, required=False, help_text="Defaults to pending for a new shipment."
     )

@@ -26,6 +26,7 @@ from orders.models import LOCALES, InboundWebhook, Order, OrderSource, ShipmentS
 from orders.services import order_upsert, shipment_upsert
 from postpurchase.exceptions import InvalidTransition
 from postpurchase.money import ZERO, to_money
+from postpurchase.safe_urls import http_url
 from postpurchase.webhooks import handles
 
 logger = logging.getLogger(__name__)
@@ -250,7 +251,8 @@ def _fulfillment_sync(webhook: InboundWebhook, payload: dict) -> None:
         order=order,
         carrier=_text(payload.get("tracking_company"), 64),
         tracking_number=_text(_first(payload.get("tracking_number"), payload.get("tracking_numbers")), 100),
-        tracking_url=_text(_first(payload.get("tracking_url"), payload.get("tracking_urls")), 500),
+        # Only http(s): anything else (javascript:, data:) would become a link customers click.
+        tracking_url=http_url(_text(_first(payload.get("tracking_url"), payload.get("tracking_urls")), 500)),
         external_id=str(payload["id"]),
         items=[
             ShipmentItemInput(external_id=str(li["id"]), quantity=int(li["quantity"])) for li in payload["line_items"]

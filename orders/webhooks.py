@@ -18,6 +18,9 @@ from postpurchase.webhooks import base64_hmac_matches, declared_length, error_re
 logger = logging.getLogger(__name__)
 
 _HEADER_PREFIX = "x-shopify-"
+# Checked against for an unknown store, so it costs the same HMAC as a known one; never matches,
+# since the store is unknown whatever the signature says.
+UNKNOWN_STORE_SECRET = "unknown-store"  # noqa: S105 - not a credential
 
 
 @csrf_exempt
@@ -25,20 +28,20 @@ _HEADER_PREFIX = "x-shopify-"
 def shopify_webhook(request: HttpRequest, store_slug: str) -> JsonResponse:
     """Receive one Shopify webhook for a store.
 
-    1. Unknown store: 404. Too large: 413. Bad or missing signature: 401, nothing stored.
+    1. Too large: 413. Unknown store, or bad or missing signature: the same 401, so the URL does
+       not tell which store slugs exist. Nothing is stored.
     2. Not a JSON object, or no topic: 400.
     3. Store the row (deduplicated on Shopify's event id) and process it inline; 200 either way.
     """
-    store = Store.objects.filter(slug=store_slug).first()
-    if store is None:
-        return error_response(404, "unknown store")
     if declared_length(request) is None:
         return error_response(400, "bad Content-Length")
     body = read_body(request)
     if body is None:
         return error_response(413, "body too large")
-    if not base64_hmac_matches(store.shopify_secrets, body, request.headers.get("X-Shopify-Hmac-Sha256", "")):
-        logger.warning("Shopify webhook for store %s: bad or missing signature", store.slug)
+    store = Store.objects.filter(slug=store_slug).first()
+    secrets = store.shopify_secrets if store is not None else (UNKNOWN_STORE_SECRET,)
+    if not base64_hmac_matches(secrets, body, request.headers.get("X-Shopify-Hmac-Sha256", "")) or store is None:
+        logger.warning("Shopify webhook for store %r: unknown store, or bad or missing signature", store_slug)
         return error_response(401, "bad signature")
 
     parsed = json_object(body)

@@ -21,6 +21,12 @@ class DomainError(Exception):
         self.extra = extra or {}
 
 
+class Conflict(DomainError):
+    """The request clashes with what is already stored, e.g. an id that belongs to another object."""
+
+    status_code = 409
+
+
 class InvalidTransition(DomainError):
     status_code = 409
 

@@ -6,7 +6,11 @@ lookup path such as "store" or "order__store".
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+
+from postpurchase.safe_urls import validate_http_url
 
 
 def user_store_ids(user) -> list[int]:
@@ -50,7 +54,13 @@ def _reaches_store(model) -> str | None:
 
 
 class _ScopedChoices:
-    """Foreign-key pickers offer only the user's stores' rows."""
+    """Foreign-key pickers offer only the user's stores' rows; URL fields take only http(s)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.URLField) and formfield is not None:
+            formfield.validators.append(validate_http_url)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         path = _reaches_store(db_field.related_model)
@@ -61,8 +71,36 @@ class _ScopedChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class UserStoreFilter(admin.RelatedFieldListFilter):
+    """A related-object filter that offers only rows of the user's stores (all for a superuser),
+    e.g. the store filter lists the user's own stores: other merchants' names stay private."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        path = _reaches_store(related)
+        rows = related._default_manager.all()
+        if path and not request.user.is_superuser:
+            rows = rows.filter(**{f"{path}__in": user_store_ids(request.user)})
+        ordering = self.field_admin_ordering(field, request, model_admin) or related._meta.ordering or ["pk"]
+        return [(row.pk, str(row)) for row in rows.order_by(*ordering)]
+
+
+def _is_relation(model, path: str) -> bool:
+    try:
+        fields = get_fields_from_path(model, path)
+    except (FieldDoesNotExist, models.FieldError, AttributeError):
+        return False
+    return bool(fields) and fields[-1].is_relation
+
+
 class StoreScopedAdmin(_ScopedChoices, admin.ModelAdmin):
-    """A staff user sees and picks only the objects of their own stores; a superuser sees all."""
+    """A staff user sees and picks only the objects of their own stores; a superuser sees all.
+
+    Scoped everywhere the admin lists rows: the changelist and search (get_queryset), foreign-key
+    pickers (_ScopedChoices), autocomplete (it asks the related model's admin, scoped in turn), and
+    list filters: a filter on a relation (`"store"`, `"customer"`) lists only the user's stores'
+    rows; value filters (`"carrier"`) already read the scoped queryset.
+    """
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -70,6 +108,12 @@ class StoreScopedAdmin(_ScopedChoices, admin.ModelAdmin):
             return qs
         path = _reaches_store(self.model)
         return qs.filter(**{f"{path}__in": user_store_ids(request.user)})
+
+    def get_list_filter(self, request):
+        return [
+            (entry, UserStoreFilter) if isinstance(entry, str) and _is_relation(self.model, entry) else entry
+            for entry in super().get_list_filter(request)
+        ]
 
 
 class StoreScopedInline(_ScopedChoices, admin.TabularInline):

@@ -19,7 +19,7 @@ urlpatterns = [
     path("track/", include("tracking.urls")),
     path("messages/", include("notifications.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
-    path("webhooks/anymail/", include("anymail.urls")),
+    path("webhooks/anymail/", include("notifications.urls_anymail")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("webhooks/shopify/<slug:store_slug>/", shopify_webhook, name="shopify-webhook"),
     path("webhooks/carriers/", include("tracking.urls_webhooks")),

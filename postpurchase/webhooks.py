@@ -7,13 +7,14 @@ passed to it, whether it arrives live or is replayed by `manage.py replay_webhoo
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+
+from postpurchase.limits import json_loads
 
 Handler = Callable[[Any], None]
 _handlers: dict[str, Handler] = {}
@@ -79,10 +80,11 @@ def read_body(request: HttpRequest) -> bytes | None:
 
 
 def json_object(body: bytes) -> tuple[str, dict] | None:
-    """The body as text and as a JSON object, or None if it is not UTF-8 JSON of an object."""
+    """The body as text and as a JSON object, or None if it is not UTF-8 JSON of an object
+    within our limits (postpurchase.limits: nesting depth, no NUL characters)."""
     try:
         text = body.decode("utf-8")
-        payload = json.loads(text)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
+        payload = json_loads(text)
+    except ValueError:  # UnicodeDecodeError and JsonRefused are both ValueErrors
         return None
     return (text, payload) if isinstance(payload, dict) else None

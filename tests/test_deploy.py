@@ -41,6 +41,7 @@ def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "shop.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "VAR_DIR": str(tmp_path / "var"),
+        "ANYMAIL_WEBHOOK_SECRET": "postmark:" + secrets.token_urlsafe(24),
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}
@@ -196,6 +197,31 @@ def test_production_settings_refuse_to_start_without_allowed_hosts(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize("secret", [None, "postmark:short"], ids=["unset", "weak"])
+def test_production_settings_refuse_to_start_without_the_email_webhook_secret(tmp_path, secret):
+    env = _production_env(tmp_path, ANYMAIL_WEBHOOK_SECRET=secret)
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "ANYMAIL_WEBHOOK_SECRET" in result.stderr
+
+
+def test_production_settings_start_without_the_secret_when_email_tracking_is_off(tmp_path):
+    env = _production_env(tmp_path, ANYMAIL_WEBHOOK_SECRET=None, EMAIL_TRACKING="false")
+
+    result = _manage("check", env=env)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_passes_the_email_webhook_secret_to_the_app():
+    env = _compose()["services"]["web"]["environment"]
+
+    assert env["ANYMAIL_WEBHOOK_SECRET"] == "${ANYMAIL_WEBHOOK_SECRET:-}"
 
 
 def test_it_rejects_a_boolean_that_is_neither_true_nor_false(tmp_path):

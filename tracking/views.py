@@ -1,8 +1,9 @@
 """The customer's tracking pages: find an order by number and email, then its signed page.
 
 The lookup answers an unknown number and a wrong email alike, and is rate limited per client
-and per order number, so the form cannot be used to find out which orders exist or to guess
-a customer's email. The signed page (tracking.links) needs no login: the link is the key.
+and per order number and client together, so the form cannot be used to find out which orders
+exist or to guess a customer's email, while an attacker's guesses never lock the real customer
+out of their own order. The signed page (tracking.links) needs no login: the link is the key.
 """
 
 from hashlib import sha256
@@ -17,17 +18,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from rest_framework.settings import api_settings
 
 from orders.models import Store
 from postpurchase.brand import brand_theme
+from postpurchase.csp import request_nonce
+from postpurchase.limits import client_ip
 from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
 
-# The 21st attempt within a minute from one client is refused; so is the 11th on one order
-# number from anywhere, which stops a distributed guess at one customer's email.
+# The 21st attempt within a minute from one client is refused; so is a client's 11th wrong
+# email for one order number. Only misses count against an order number, and only per client:
+# counted from all clients together, strangers' guesses locked the real customer out (10 wrong
+# guesses from anywhere blocked the right email for a minute). The right email always gets
+# through while its client is within the per-client limit.
 LOOKUPS_PER_CLIENT = 20
-LOOKUPS_PER_ORDER_NUMBER = 10
+MISSES_PER_ORDER_NUMBER = 10
 LOOKUP_WINDOW_SECONDS = 60
 
 NOT_FOUND = _("We couldn't find an order with that number and email. Please check both and try again.")
@@ -35,6 +40,8 @@ TOO_MANY = _("Too many attempts. Please wait a minute, then try again.")
 
 # How long a rendered tracking page may be served again while the order has not changed.
 PAGE_TTL = 60
+# Where a cached page's CSP nonce goes; each request that serves it fills in its own.
+NONCE_SLOT = "{csp-nonce}"
 
 RETURNS_URL = "/returns/"  # the returns portal (a later issue) accepts the tracking token
 LOYALTY_URL = "/loyalty/"
@@ -95,18 +102,6 @@ def _headers(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
-def _client(request: HttpRequest) -> str:
-    """The client's address. Behind N proxies (REST_FRAMEWORK["NUM_PROXIES"], as DRF's throttles
-    read it) it is the Nth address from the right of X-Forwarded-For; without that setting the
-    header is ignored, since anyone can send it to dodge the limit."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = api_settings.NUM_PROXIES or 0
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if proxies and hops:
-        return hops[-min(proxies, len(hops))]
-    return remote
-
-
 def _allowed(key: str, limit: int) -> bool:
     """Count one attempt in a window that starts with the first attempt; True while within `limit`."""
     cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
@@ -116,6 +111,11 @@ def _allowed(key: str, limit: int) -> bool:
         cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
         count = 1
     return count <= limit
+
+
+def _misses_left(key: str, limit: int) -> bool:
+    """True while fewer than `limit` misses were counted under `key` in the current window."""
+    return (cache.get(key) or 0) < limit
 
 
 def _lookup_store(request: HttpRequest) -> Store | None:
@@ -148,19 +148,22 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return answer()
-    if not _allowed(f"tracking:lookup:client:{_client(request)}", LOOKUPS_PER_CLIENT):
+    if not _allowed(f"tracking:lookup:client:{client_ip(request)}", LOOKUPS_PER_CLIENT):
         return answer(TOO_MANY, status=429)
     if not form.is_valid():
         return answer()
     # Typed text in a cache key: hashed, so any input makes a valid key for any cache backend.
-    number = sha256(form.cleaned_data["order_number"].upper().encode()).hexdigest()[:32]
-    if not _allowed(f"tracking:lookup:order:{number}", LOOKUPS_PER_ORDER_NUMBER):
-        return answer(TOO_MANY, status=429)
-
+    number = form.cleaned_data["order_number"].upper().lstrip("#")
+    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{client_ip(request)}".encode()).hexdigest()[:32]
     order_id = selectors.order_find_for_customer(
         number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store
     )
     if order_id is None:
+        # Refused only after this client's own misses on this number: the right email above
+        # was never refused, whoever else guessed at the order.
+        if not _misses_left(misses_key, MISSES_PER_ORDER_NUMBER):
+            return answer(TOO_MANY, status=429)
+        _allowed(misses_key, MISSES_PER_ORDER_NUMBER)
         return answer(NOT_FOUND)
     url = links.page_path(links.token_for_order_id(order_id))
     if requested := _requested_language(request):
@@ -182,6 +185,9 @@ def _from_cache(order_id: int, request: HttpRequest) -> HttpResponse | None:
     version, language, html = cached
     if version != selectors.order_version(order_id):
         return None
+    # The page's inline <style> carries the nonce of the request it was rendered for; this
+    # request's Content-Security-Policy names a new one (postpurchase/csp.py).
+    html = html.replace(f'nonce="{NONCE_SLOT}"', f'nonce="{request_nonce(request)}"')
     return _headers(HttpResponse(html), language)
 
 
@@ -232,5 +238,6 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         "zone": tracking.timezone,
     }
     response = _page(request, "tracking/page.html", language, context, zone=tracking.timezone)
-    cache.set(_page_key(order_id, request), (tracking.version, language, response.content.decode()), PAGE_TTL)
+    html = response.content.decode().replace(f'nonce="{request_nonce(request)}"', f'nonce="{NONCE_SLOT}"')
+    cache.set(_page_key(order_id, request), (tracking.version, language, html), PAGE_TTL)
     return response

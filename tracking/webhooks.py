@@ -29,23 +29,22 @@ logger = logging.getLogger(__name__)
 def carrier_webhook(request: HttpRequest, provider: str, store_slug: str) -> JsonResponse:
     """Receive one carrier webhook for a store.
 
-    1. Unknown provider or store: 404. Too large: 413. Bad or missing signature: 401, nothing stored.
+    1. Unknown provider: 404. Too large: 413. Unknown store, or bad or missing signature: the same
+       401, so the URL does not tell which store slugs exist. Nothing is stored.
     2. Not a JSON object in the provider's format: 400, nothing stored.
     3. Store the row (deduplicated on the provider's event id) and process it inline; 200 either way.
     """
     fmt = carrier_format(provider)
     if fmt is None:
         return error_response(404, "unknown provider")
-    store = Store.objects.filter(slug=store_slug).first()
-    if store is None:
-        return error_response(404, "unknown store")
     if declared_length(request) is None:
         return error_response(400, "bad Content-Length")
     body = read_body(request)
     if body is None:
         return error_response(413, "body too large")
-    if not fmt.verify(store, body, request.headers):
-        logger.warning("%s webhook for store %s: bad or missing signature", provider, store.slug)
+    store = Store.objects.filter(slug=store_slug).first()
+    if store is None or not fmt.verify(store, body, request.headers):
+        logger.warning("%s webhook for store %r: unknown store, or bad or missing signature", provider, store_slug)
         return error_response(401, "bad signature")
 
     parsed = json_object(body)

@@ -28,6 +28,7 @@ from notifications.models import (
     MessagingSettings,
     Preference,
     Suppression,
+    suppresses,
 )
 from orders.models import OrderStatus, ShipmentStatus, Store
 
@@ -121,7 +122,7 @@ def due_rows(messages: QuerySet[Message]) -> list[Due]:
 class Facts:
     """What the checks need about a batch of messages, read in a handful of queries."""
 
-    suppressed: set[tuple[str, str]]
+    suppressed: set[tuple[int | None, str, str]]
     consents: dict[tuple[int, str], Consent]
     frequency: dict[int, str]
     recent_optional: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
@@ -141,9 +142,7 @@ def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
     optional = {r.customer_id for r in rows if r.customer_id and not r.transactional}
     # An empty `__in` sends no query at all.
     facts = Facts(
-        suppressed=set(
-            Suppression.objects.filter(address__in={r.recipient for r in rows}).values_list("channel", "address")
-        ),
+        suppressed=Suppression.objects.keys_for(r.recipient for r in rows),
         consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=consenting)},
         frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
         settings=_settings_for({r.store_id for r in rows}),
@@ -193,7 +192,7 @@ def _no_longer_true(message: Due, now: datetime) -> str:
 
 
 def _not_allowed(message: Due, facts: Facts, settings: MessagingSettings) -> str:
-    if (message.channel, message.recipient) in facts.suppressed:
+    if suppresses(facts.suppressed, store_id=message.store_id, channel=message.channel, address=message.recipient):
         return f"{message.recipient} is on the suppression list"
     consent = facts.consents.get((message.customer_id, message.channel))
     if message.channel == Channel.SMS and not (consent and consent.opted_in):

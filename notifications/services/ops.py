@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import FINAL_STATES, Message, MessageState, Suppression
+from notifications.models import FINAL_STATES, Message, MessageState, Suppression, suppresses
 from orders.events import event_record, event_record_many
 from orders.models import DomainEvent, Store
 from postpurchase.exceptions import DomainError, InvalidTransition
@@ -28,7 +28,11 @@ RESENDABLE = FINAL_STATES
 
 
 def _suppression(message: Message) -> Suppression | None:
-    return Suppression.objects.filter(channel=message.channel, address=message.recipient).first()
+    return (
+        Suppression.objects.applying_to(store_id=message.store_id, channel=message.channel, address=message.recipient)
+        .order_by("store_id")
+        .first()
+    )
 
 
 def _resend_key(original: Message) -> str:
@@ -155,12 +159,10 @@ def messages_retry_failed(
     if store is not None:
         failed = failed.for_store(store)
     messages = list(failed.select_for_update())
-    suppressed = set(
-        Suppression.objects.filter(address__in={m.recipient for m in messages}).values_list("channel", "address")
-    )
+    suppressed = Suppression.objects.keys_for(m.recipient for m in messages)
     outcome, retried = RetryOutcome(), []
     for message in messages:
-        if (message.channel, message.recipient) in suppressed:
+        if suppresses(suppressed, store_id=message.store_id, channel=message.channel, address=message.recipient):
             outcome.skipped.append(message.pk)
         else:
             outcome.retried.append(message.pk)

@@ -11,17 +11,24 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from orders.inputs import DiscountUse, LineItemInput, MarketingConsent, OrderInput, clean_address, normalize_phone
+from orders.inputs import (
+    MAX_QUANTITY,
+    MONEY_LIMIT,
+    DiscountUse,
+    LineItemInput,
+    MarketingConsent,
+    OrderInput,
+    clean_address,
+    normalize_phone,
+)
 from orders.models import LOCALES, normalize_email
 from postpurchase.money import ZERO, to_money
 
 LOCALE_CODES = frozenset(code for code, _name in LOCALES)
-MAX_QUANTITY = 100_000
-# MoneyField is 14 digits with 2 places.
-MONEY_LIMIT = Decimal("1e12")
 # Field lengths, as the models and the API's serializers allow them.
 ORDER_LENGTHS = {"number": 32, "external_id": 64, "first_name": 100, "last_name": 100}
 ITEM_LENGTHS = {"sku": 64, "title": 255, "external_id": 64}
@@ -303,4 +310,8 @@ def order_check(raw: RawOrder, *, tz: tzinfo, labels: dict[str, str]) -> Checked
         billing_address=billing_address,
         **values,
     )
+    for problem in data.limit_problems(max_line_items=settings.ORDER_MAX_LINE_ITEMS):
+        p.add(line, problem)
+    if p.by_line:
+        return Checked(line=line, data=None, errors=p.as_list(), warnings=warnings)
     return Checked(line=line, data=data, errors=[], warnings=warnings)

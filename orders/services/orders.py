@@ -8,6 +8,7 @@ shipment rows, everywhere, so two writers never wait on each other in opposite o
 from collections import defaultdict
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -95,6 +96,11 @@ def order_upsert(*, store: Store, data: OrderInput, source: str, actor: str = ""
     Returns (order, created). A new order records `order.placed`; a changed one
     `order.updated` with the changed fields; an unchanged one records nothing.
     """
+    if problems := data.limit_problems(max_line_items=settings.ORDER_MAX_LINE_ITEMS):
+        raise DomainError(
+            f"Order {data.number} is refused: " + "; ".join(problems) + ".",
+            extra={"number": data.number, "problems": problems},
+        )
     existing = _find_existing(store, data)
     if existing is None:
         try:

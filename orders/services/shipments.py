@@ -4,7 +4,7 @@ queue behind each other."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders import events
@@ -20,7 +20,8 @@ from orders.models import (
     TrackingEvent,
     event_fingerprint,
 )
-from postpurchase.exceptions import DomainError
+from postpurchase.exceptions import Conflict, DomainError
+from postpurchase.safe_urls import MESSAGE, is_http_url
 
 from .orders import order_status_sync, shipped_quantities
 
@@ -104,6 +105,8 @@ def shipment_upsert(
     if direction not in ShipmentDirection.values:
         raise DomainError(f"Unknown direction {direction!r}.", extra={"direction": direction})
     returning = direction == ShipmentDirection.RETURN
+    if tracking_url and not is_http_url(tracking_url):
+        raise DomainError(f"Tracking URL refused: {MESSAGE}", extra={"tracking_url": tracking_url[:500]})
     order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     if order.status == OrderStatus.CANCELLED:
         raise DomainError(f"Order {order.number} is cancelled; nothing can ship.")
@@ -131,21 +134,32 @@ def shipment_upsert(
                 order_status_sync(order, actor=actor)
         return existing, False
 
+    if external_id and Shipment.objects.filter(store=order.store, external_id=external_id).exists():
+        raise Conflict(
+            f"Shipment id {external_id} already belongs to another order's shipment.",
+            extra={"external_id": external_id},
+        )
     chosen = _resolve_return_items(order, items) if returning else _resolve_items(order, items)
     status = status or ShipmentStatus.PENDING
-    shipment = Shipment.objects.create(
-        store=order.store,
-        order=order,
-        carrier=carrier,
-        tracking_number=tracking_number,
-        tracking_url=tracking_url,
-        external_id=external_id,
-        status=status,
-        shipped_at=shipped_at or timezone.now(),
-        estimated_delivery=estimated_delivery,
-        delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
-        direction=direction,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+            shipment = Shipment.objects.create(
+                store=order.store,
+                order=order,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                tracking_url=tracking_url,
+                external_id=external_id,
+                status=status,
+                shipped_at=shipped_at or timezone.now(),
+                estimated_delivery=estimated_delivery,
+                delivered_at=(shipped_at or timezone.now()) if status == ShipmentStatus.DELIVERED else None,
+                direction=direction,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"Shipment id {external_id} already belongs to another shipment.", extra={"external_id": external_id}
+        ) from None
     ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, line_item=li, quantity=q) for li, q in chosen)
     events.event_record(
         kind=events.RETURN_SHIPMENT_CREATED if returning else events.SHIPMENT_CREATED,

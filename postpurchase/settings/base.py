@@ -1,10 +1,14 @@
 """Settings shared by every environment. Values come from the environment only."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from postpurchase.csp import ADMIN_REPLACEMENTS, DOCS_REPLACEMENTS
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -37,6 +41,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "csp",
+    "axes",
     "postpurchase",
     "orders",
     "tracking",
@@ -49,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "postpurchase.csp.ContentSecurityPolicyMiddleware",
+    "postpurchase.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "postpurchase.urls"
@@ -108,6 +118,22 @@ if not DATABASE_URL:
 DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Admin logins are throttled (postpurchase/logins.py): after LOGIN_FAILURE_LIMIT failures for a
+# username, or from one client address, that username or address is locked out for
+# LOGIN_LOCKOUT_MINUTES, even with the right password. `manage.py unlock_login` lifts it.
+AUTHENTICATION_BACKENDS = [
+    "postpurchase.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per user, and per client
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "postpurchase.limits.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,9 +160,31 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Inbound webhook bodies above this size are refused with 413 before anything is parsed.
+# Inbound webhook and API bodies above these sizes are refused with 413 before anything is parsed.
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_BODY_BYTES = 1024 * 1024
+# An order with more line items is refused, with a message saying so (API, webhooks, import).
+ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Content-Security-Policy (django-csp 4, postpurchase/csp.py, decision 0006): strict by default,
+# so customer pages run nothing inline; an inline <style> needs the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "https:", "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+CSP_AREA_REPLACEMENTS = [("/admin/", ADMIN_REPLACEMENTS), ("/api/docs/", DOCS_REPLACEMENTS)]
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -203,7 +251,7 @@ TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # only to point the SDK at a fake server in tests
 
 # anymail: tracking webhooks at /webhooks/anymail/<esp>/tracking/, protected by HTTP basic auth
-# ("user:password" in ANYMAIL_WEBHOOK_SECRET). Provider settings come as ANYMAIL_<NAME> env vars.
+# ("user:password" in ANYMAIL_WEBHOOK_SECRET; without it they answer 401, see notifications/urls_anymail.py). Provider settings come as ANYMAIL_<NAME> env vars.
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 REST_FRAMEWORK = {
@@ -211,6 +259,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["orders.auth.HasStoreKey"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # One JSON parser with our limits (size, depth, NUL); no form or multipart bodies.
+    "DEFAULT_PARSER_CLASSES": ["postpurchase.limits.SafeJSONParser"],
     "EXCEPTION_HANDLER": "postpurchase.exceptions.api_exception_handler",
     # Proxies in front of us: set to 1 behind one, so per-IP limits see the client, not the proxy.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),

@@ -179,11 +179,22 @@ def test_wrong_or_missing_basic_auth_is_refused_and_nothing_is_stored(client, se
 
     responses = [post(client, bounce(sent), auth=wrong), post(client, bounce(sent), auth="")]
 
-    assert [r.status_code for r in responses] == [400, 400]
+    assert [r.status_code for r in responses] == [401, 401]
     assert not InboundWebhook.objects.exists()
     assert not Suppression.objects.exists()
     sent.refresh_from_db()
     assert sent.state == MessageState.SENT
+
+
+@pytest.mark.parametrize("secret", [None, ""], ids=["no-secret-setting", "empty-secret"])
+def test_without_a_configured_secret_a_forged_bounce_is_refused_and_suppresses_nobody(client, sent, settings, secret):
+    settings.ANYMAIL = {} if secret is None else {"WEBHOOK_SECRET": secret}
+
+    response = post(client, bounce(sent), auth="")
+
+    assert response.status_code == 401
+    assert not InboundWebhook.objects.exists()
+    assert not Suppression.objects.exists()
 
 
 def test_a_spam_complaint_suppresses_the_address_and_stops_optional_email(client, sent):

@@ -92,13 +92,16 @@ def test_it_rejects_a_webhook_without_a_topic(client, store):
     assert not InboundWebhook.objects.exists()
 
 
-def test_it_answers_404_for_an_unknown_store(client, store):
+def test_an_unknown_store_gets_the_same_401_as_a_bad_signature(client, store):
     body = json.dumps(order_payload()).encode()
     headers = shopify_headers(body, secret=store.shopify_secret, topic="orders/create")
+    forged = shopify_headers(body, secret="guess", topic="orders/create")
 
-    response = post_raw(client, "no-such-store", body, headers)
+    unknown = post_raw(client, "no-such-store", body, headers)
+    bad_signature = post_raw(client, store.slug, body, forged)
 
-    assert response.status_code == 404
+    assert unknown.status_code == bad_signature.status_code == 401
+    assert unknown.content == bad_signature.content
     assert not InboundWebhook.objects.exists()
 
 

@@ -75,12 +75,15 @@ def test_an_unknown_provider_is_not_found(client, store):
     assert not InboundWebhook.objects.exists()
 
 
-def test_an_unknown_store_is_not_found(client, store):
+def test_an_unknown_store_gets_the_same_401_as_a_bad_signature(client, store, carrier_secrets):
     body = json.dumps(aftership_payload([LABEL_CREATED])).encode()
 
-    response = post_raw(client, "aftership", "no-such-store", body, aftership_headers(body))
+    unknown = post_raw(client, "aftership", "no-such-store", body, aftership_headers(body))
+    bad_signature = post_raw(client, "aftership", store.slug, body, aftership_headers(body, secret="guess"))
 
-    assert response.status_code == 404
+    assert unknown.status_code == bad_signature.status_code == 401
+    assert unknown.content == bad_signature.content
+    assert not InboundWebhook.objects.exists()
 
 
 def test_only_post_is_allowed(client, store):

@@ -14,6 +14,7 @@ from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
 from orders.models import LineItem, Order, Shipment, ShipmentStatus
+from postpurchase.safe_urls import http_url
 from tracking.estimates import order_estimate, settings_for, shipment_estimate
 
 from .content import store_generation
@@ -138,7 +139,7 @@ def tracking_from(order: Order) -> OrderTracking:
                 parcel=parcel,
                 carrier=s.carrier,
                 tracking_number=s.tracking_number,
-                tracking_url=s.tracking_url,
+                tracking_url=http_url(s.tracking_url),
                 status=s.status,
                 delayed=s.delayed,
                 delay_reason=s.delay_reason,
@@ -168,7 +169,7 @@ def tracking_from(order: Order) -> OrderTracking:
         store=Brand(
             name=store.name,
             slug=store.slug,
-            logo_url=store.logo_url,
+            logo_url=http_url(store.logo_url),
             primary_color=store.primary_color,
             support_email=store.support_email,
         ),
@@ -183,7 +184,7 @@ def tracking_from(order: Order) -> OrderTracking:
             if item.quantity > shipped_quantity.get(item.line_item_id, 0)
         ],
         promo_text=estimate_settings.promo_text,
-        promo_url=estimate_settings.promo_url,
+        promo_url=http_url(estimate_settings.promo_url),
         version=_version(
             store.pk,
             order.updated_at,

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from orders.models import Order, normalize_email
 from orders.selectors import products_recommended_for
+from postpurchase.safe_urls import http_url
 
 from .data import Care, Recommendation, TrackingPage
 from .loading import order_load, tracking_from
@@ -57,7 +58,9 @@ def _recommendations(order: Order, product_ids: list[int]) -> list[Recommendatio
         cache.set(key, rows, RECOMMENDATIONS_TTL)
     currency = order.store.currency
     return [
-        Recommendation(title=title, url=url, image_url=image, price=Decimal(price), currency=currency)
+        Recommendation(
+            title=title, url=http_url(url), image_url=http_url(image), price=Decimal(price), currency=currency
+        )
         for title, url, image, price in rows
     ]
 
