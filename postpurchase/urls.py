@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
+from tracking import views as tracking_views
 
 
 def healthz(request):
@@ -17,6 +19,9 @@ urlpatterns = [
     path("api/v1/", include("tracking.urls_api")),
     path("api/v1/", include("orders.urls_api")),
     path("track/", include("tracking.urls")),
+    # A store's own entry points, branded before the customer types anything.
+    path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
+    path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
     path("messages/", include("notifications.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),
@@ -28,3 +33,6 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404 in the API's one error format, never an HTML page.
     re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
+
+# A link that does not work gets the customer 404 page, in their language, with a way back.
+handler404 = "tracking.views.not_found"

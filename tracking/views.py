@@ -6,6 +6,7 @@ exist or to guess a customer's email, while an attacker's guesses never lock the
 out of their own order. The signed page (tracking.links) needs no login: the link is the key.
 """
 
+import re
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -118,10 +120,14 @@ def _misses_left(key: str, limit: int) -> bool:
     return (cache.get(key) or 0) < limit
 
 
-def _lookup_store(request: HttpRequest) -> Store | None:
-    """`/track/?store=<slug>` brands the form and looks only in that store. An installation that
-    serves a single store brands the bare `/track/` with it: there is no one else to be."""
-    slug = request.GET.get("store", "")
+_STORE_PATH = re.compile(r"^/s/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+
+def _lookup_store(request: HttpRequest, slug: str = "") -> Store | None:
+    """The store's own entry point (`/s/<slug>/track/`, or `/track/?store=<slug>`) brands the form
+    and looks only in that store; an unknown slug gets the plain form, so slugs cannot be probed.
+    An installation that serves a single store brands the bare `/track/` with it."""
+    slug = slug or request.GET.get("store", "")
     if slug:
         return Store.objects.filter(slug=slug).first()
     only = list(Store.objects.order_by("pk")[:2])
@@ -130,9 +136,9 @@ def _lookup_store(request: HttpRequest) -> Store | None:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: HttpRequest, store_slug: str = "") -> HttpResponse:
     """The form: order number and email. Success redirects to the order's signed page."""
-    store = _lookup_store(request)
+    store = _lookup_store(request, store_slug)
     language = language_for(request)
     brand = branding(**_NEUTRAL)
     if store is not None:
@@ -241,3 +247,17 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     html = response.content.decode().replace(f'nonce="{request_nonce(request)}"', f'nonce="{NONCE_SLOT}"')
     cache.set(_page_key(order_id, request), (tracking.version, language, html), PAGE_TTL)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 404 (handler404): a page in the customer's language, in the store's colours when
+    the address names a store, that says the link does not work and leads back to the lookup form."""
+    match = _STORE_PATH.match(request.path_info)
+    store = _lookup_store(request, match["slug"] if match else "")
+    brand = branding(**_NEUTRAL)
+    lookup_url = reverse("tracking:lookup")
+    if store is not None:
+        brand = branding(store.name, store.logo_url, store.primary_color, store.support_email)
+        lookup_url = reverse("store-tracking-lookup", kwargs={"store_slug": store.slug})
+    language = language_for(request)
+    return _page(request, "customer/not_found.html", language, {"brand": brand, "lookup_url": lookup_url}, status=404)
