@@ -213,6 +213,10 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # Made here, before anything publishes: web, `seed_demo` and beat all send before (or without)
+    # a worker, and kombu's filesystem transport does not create its folders.
+    for _folder in {"queue", "processed", "control"}:
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
