@@ -6,8 +6,8 @@ an old email still works. A bad token is a 404, like a page that does not exist.
 """
 
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -28,14 +28,16 @@ from notifications.forms import PreferencesForm
 from notifications.models import Channel, Frequency, Preference
 from orders.models import Customer, Store
 from postpurchase.brand import brand_theme
+from tracking.views import not_found
 
 
-def _customer(token: str) -> Customer:
+def _customer(token: str) -> Customer | None:
+    """The customer a signed link names; None for a link that was altered or whose customer is gone."""
     try:
         customer_id = int(signing.loads(token, salt=PREFERENCES_SALT)["c"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise Http404("unknown link") from exc
-    return get_object_or_404(Customer.objects.select_related("store"), pk=customer_id)
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return Customer.objects.select_related("store").filter(pk=customer_id).first()
 
 
 def branding(store: Store) -> dict:
@@ -85,6 +87,8 @@ def _page(request: HttpRequest, customer: Customer, template: str, context: dict
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """Which messages the customer gets, and how often. POST is CSRF protected like any form."""
     customer = _customer(token)
+    if customer is None:
+        return not_found(request)  # the customer 404 page, branded and translated even in DEBUG
     preference = Preference.objects.filter(customer=customer).first()
     sms = consent_for(customer, Channel.SMS)
     requires_consent = optional_email_requires_consent(customer.store)
@@ -136,6 +140,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with a button. POST (the button, or the mail client's one-click): stop
     optional emails; emails about orders keep coming."""
     customer = _customer(token)
+    if customer is None:
+        return not_found(request)  # the customer 404 page, branded and translated even in DEBUG
     done = request.method == "POST"
     if done:
         unsubscribe_optional_email(customer=customer, source=ONE_CLICK)

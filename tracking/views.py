@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -209,12 +209,12 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     """
     order_id = links.order_id_from_token(token)
     if order_id is None:
-        raise Http404("unknown link")
+        return not_found(request)  # rendered here, not raised: branded and translated even in DEBUG
     if (response := _from_cache(order_id, request)) is not None:
         return response
     found = selectors.tracking_page(order_id)
     if found is None:
-        raise Http404("unknown link")
+        return not_found(request)
     tracking = found.tracking
     services.shipment_promises_fill(tracking)
     language = language_for(request, tracking.locale)

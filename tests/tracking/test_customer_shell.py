@@ -76,3 +76,15 @@ def test_a_404_under_a_stores_address_wears_its_brand(client, store, other_store
     assert response.status_code == 404
     assert "Acme Outfitters" in html
     assert 'href="/s/acme/track/"' in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/track/not-a-real-token/", "/messages/preferences/forged/", "/messages/unsubscribe/x/"]
+)
+def test_a_broken_personal_link_gets_the_customer_page_even_while_debugging(client, store, settings, path):
+    settings.DEBUG = True  # make run's default: Django would show its technical 404 page
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "Look up your order" in response.content.decode()
