@@ -3,6 +3,7 @@ from datetime import time
 from django.db import models
 from django.db.models import Q
 
+from notifications.registry import kind_choices, trigger_choices
 from orders.models import LOCALES, Customer, Order, Shipment, Store
 from postpurchase.tenancy import StoreScopedQuerySet
 
@@ -10,28 +11,6 @@ from postpurchase.tenancy import StoreScopedQuerySet
 class Channel(models.TextChoices):
     EMAIL = "email"
     SMS = "sms"
-
-
-class MessageKind(models.TextChoices):
-    ORDER_CONFIRMATION = "order_confirmation"
-    SHIPPED = "shipped"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    DELAYED = "delayed"
-    EXCEPTION = "exception"
-    THANK_YOU = "thank_you"
-    RECOMMENDATIONS = "recommendations"
-    COUPON = "coupon"
-
-
-class Trigger(models.TextChoices):
-    ORDER_PLACED = "order_placed"
-    SHIPMENT_SHIPPED = "shipment_shipped"
-    SHIPMENT_OUT_FOR_DELIVERY = "shipment_out_for_delivery"
-    SHIPMENT_DELIVERED = "shipment_delivered"
-    SHIPMENT_DELAYED = "shipment_delayed"
-    SHIPMENT_EXCEPTION = "shipment_exception"
-    ORDER_DELIVERED = "order_delivered"  # every shipment delivered; follow-ups wait N days after
 
 
 class MessageState(models.TextChoices):
@@ -80,6 +59,12 @@ class MessagingSettings(models.Model):
         "them, at checkout or on their preference page: the rule in the EU (GDPR, ePrivacy). Switch off only "
         "where the law lets you email customers until they opt out (e.g. CAN-SPAM in the US).",
     )
+    synced_flows = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The default flows (trigger/kind/channel) this store was given, so the sync adds only new ones.",
+    )
 
     class Meta:
         verbose_name_plural = "messaging settings"
@@ -92,8 +77,9 @@ class Flow(models.Model):
     """What a store sends when something happens: flows are data, editable in the admin."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="flows")
-    trigger = models.CharField(max_length=32, choices=Trigger.choices)
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    # Open sets: the registered kinds and their triggers (notifications.registry).
+    trigger = models.CharField(max_length=64, choices=trigger_choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     delay_minutes = models.PositiveIntegerField(default=0, help_text="How long after the trigger to send.")
     transactional = models.BooleanField(
@@ -128,7 +114,7 @@ class Message(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     recipient = models.CharField(max_length=254, help_text="Email address or E.164 phone number.")
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
@@ -222,7 +208,7 @@ class MessageTemplate(models.Model):
     """
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="message_templates")
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
     subject = models.CharField(max_length=255, blank=True, help_text="Email only; leave blank for SMS.")

@@ -1,8 +1,8 @@
 """Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
 
+from notifications import kinds, registry
 from notifications.consent import consent_statements_apply
 from notifications.flows import messaging_for
-from notifications.models import MessageKind, Trigger
 from notifications.services import messages_schedule
 from orders import events
 from orders.models import OrderStatus, ShipmentStatus
@@ -11,9 +11,9 @@ from postpurchase.events import subscribe
 SHIPMENT_DELAYED = "shipment.delayed"
 
 _SHIPMENT_TRIGGERS = {
-    ShipmentStatus.OUT_FOR_DELIVERY: Trigger.SHIPMENT_OUT_FOR_DELIVERY,
-    ShipmentStatus.DELIVERED: Trigger.SHIPMENT_DELIVERED,
-    ShipmentStatus.EXCEPTION: Trigger.SHIPMENT_EXCEPTION,
+    ShipmentStatus.OUT_FOR_DELIVERY: kinds.SHIPMENT_OUT_FOR_DELIVERY,
+    ShipmentStatus.DELIVERED: kinds.SHIPMENT_DELIVERED,
+    ShipmentStatus.EXCEPTION: kinds.SHIPMENT_EXCEPTION,
 }
 
 
@@ -25,12 +25,12 @@ def consent_stated(batch: events.ConsentStatements) -> None:
 
 @subscribe(events.ORDER_PLACED)
 def order_placed(event) -> None:
-    messages_schedule(trigger=Trigger.ORDER_PLACED, event=event)
+    messages_schedule(trigger=kinds.ORDER_PLACED, event=event)
 
 
 @subscribe(events.SHIPMENT_CREATED)
 def shipment_created(event) -> None:
-    messages_schedule(trigger=Trigger.SHIPMENT_SHIPPED, event=event, shipment_id=event.data["shipment_id"])
+    messages_schedule(trigger=kinds.SHIPMENT_SHIPPED, event=event, shipment_id=event.data["shipment_id"])
 
 
 @subscribe(events.SHIPMENT_STATUS_CHANGED)
@@ -43,7 +43,7 @@ def shipment_status_changed(event) -> None:
 @subscribe(events.ORDER_STATUS_CHANGED)
 def order_status_changed(event) -> None:
     if event.data["to"] == OrderStatus.DELIVERED:
-        messages_schedule(trigger=Trigger.ORDER_DELIVERED, event=event)
+        messages_schedule(trigger=kinds.ORDER_DELIVERED, event=event)
 
 
 @subscribe(SHIPMENT_DELAYED)
@@ -53,7 +53,7 @@ def shipment_delayed(event) -> None:
     if event.data.get("cause") == "exception":
         return
     messages_schedule(
-        trigger=Trigger.SHIPMENT_DELAYED,
+        trigger=kinds.SHIPMENT_DELAYED,
         event=event,
         shipment_id=event.data["shipment_id"],
         episode=f"episode:{event.data.get('episode', 1)}",
@@ -76,7 +76,7 @@ _OUTCOMES = {
 
 def _message_text(outcome: str):
     def text(data: dict) -> str:
-        kind = MessageKind(data["kind"]).label if data.get("kind") in MessageKind.values else data.get("kind", "")
+        kind = registry.label(data.get("kind", ""))
         channel = "SMS" if data.get("channel") == "sms" else "Email"
         return f"{channel} “{kind}” {outcome}" + (f": {data['reason']}" if data.get("reason") else "")
 
@@ -85,6 +85,22 @@ def _message_text(outcome: str):
 
 for _kind, _outcome in _OUTCOMES.items():
     events.describes(_kind)(_message_text(_outcome))
+
+
+def event_triggered(event) -> None:
+    """A kind declared with a domain event kind as its trigger (`return.approved`): the store's
+    flows for that trigger schedule messages about the event's order."""
+    shipment_id = event.data.get("shipment_id") if isinstance(event.data, dict) else None
+    messages_schedule(trigger=event.kind, event=event, shipment_id=shipment_id)
+
+
+def _listen(kind: registry.Kind) -> None:
+    for trigger in kind.triggers:
+        if "." in trigger:  # a domain event kind; the others are derived above
+            subscribe(trigger)(event_triggered)
+
+
+registry.on_register(_listen)
 
 
 @subscribe(events.STORE_CREATED)

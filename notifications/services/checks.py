@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Q, QuerySet
 
+from notifications import kinds, registry
 from notifications.flows import messaging_for
 from notifications.models import (
     Channel,
     Consent,
     Frequency,
     Message,
-    MessageKind,
     MessageState,
     MessagingSettings,
     Preference,
@@ -35,7 +35,6 @@ STALE_AFTER = timedelta(days=7)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 MONTH = timedelta(days=30)
-FOLLOW_UPS = {MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON}
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ def _settings_for(store_ids: set[int]) -> dict[int, MessagingSettings]:
 def _no_longer_true(message: Due, now: datetime) -> str:
     if message.order_status == OrderStatus.CANCELLED:
         return "the order was cancelled"
-    if message.kind in FOLLOW_UPS and message.order_status == OrderStatus.RETURNED:
+    if registry.is_follow_up(message.kind) and message.order_status == OrderStatus.RETURNED:
         return "the order was returned"
     if now - message.send_at > STALE_AFTER:
         return "it was due more than 7 days ago"
@@ -182,12 +181,11 @@ def _no_longer_true(message: Due, now: datetime) -> str:
         return ""
     status = message.shipment_status
     still_true = {
-        MessageKind.SHIPPED: status
-        in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT),
-        MessageKind.OUT_FOR_DELIVERY: status == ShipmentStatus.OUT_FOR_DELIVERY,
-        MessageKind.DELIVERED: status == ShipmentStatus.DELIVERED,
-        MessageKind.EXCEPTION: status == ShipmentStatus.EXCEPTION,
-        MessageKind.DELAYED: message.shipment_delayed and status != ShipmentStatus.DELIVERED,
+        kinds.SHIPPED: status in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT),
+        kinds.OUT_FOR_DELIVERY: status == ShipmentStatus.OUT_FOR_DELIVERY,
+        kinds.DELIVERED: status == ShipmentStatus.DELIVERED,
+        kinds.EXCEPTION: status == ShipmentStatus.EXCEPTION,
+        kinds.DELAYED: message.shipment_delayed and status != ShipmentStatus.DELIVERED,
     }.get(message.kind, True)
     return "" if still_true else f"the shipment is now {SHIPMENT_LABELS.get(status, status).lower()}"
 
