@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 from notifications import kinds, registry
 from notifications.flows import messaging_for
+from notifications.holds import holds_for
 from notifications.models import (
     Channel,
     Consent,
@@ -125,6 +126,8 @@ class Facts:
     frequency: dict[int, str]
     recent_optional: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     settings: dict[int, MessagingSettings] = field(default_factory=dict)
+    # Other apps' holds (notifications.holds): message id -> their decision.
+    holds: dict[int, Decision] = field(default_factory=dict)
 
 
 def _due(message: Due | Message) -> Due:
@@ -146,6 +149,12 @@ def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
         consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=consenting)},
         frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
         settings=_settings_for({r.store_id for r in rows}),
+        holds={
+            message_id: Decision("cancel", hold.reason)
+            if hold.until is None
+            else Decision("postpone", hold.reason, hold.until)
+            for message_id, hold in holds_for(rows, now).items()
+        },
     )
     # Optional messages already out, or being handed to a provider right now by another batch.
     recent = Message.objects.filter(
@@ -250,6 +259,8 @@ def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
     message = _due(message)
     if reason := _no_longer_true(message, now):
         return Decision("cancel", reason)
+    if held := facts.holds.get(message.id):
+        return held
     settings = facts.settings[message.store_id]
     if reason := _not_allowed(message, facts, settings):
         return Decision("suppress", reason)
