@@ -179,6 +179,10 @@ def is_optional(name: str) -> bool:
     return bool(known and known.optional)
 
 
+def kinds_triggered_by(trigger: str) -> list[str]:
+    return [k.name for k in _kinds.values() if trigger in k.triggers]
+
+
 def triggers() -> list[str]:
     return list(dict.fromkeys(t for k in _kinds.values() for t in k.triggers))
 

@@ -3,7 +3,7 @@
 from notifications import kinds, registry
 from notifications.consent import consent_statements_apply
 from notifications.flows import messaging_for
-from notifications.services import messages_schedule
+from notifications.services import message_schedule_for_customer, messages_schedule
 from orders import events
 from orders.models import OrderStatus, ShipmentStatus
 from postpurchase.events import subscribe
@@ -89,7 +89,21 @@ for _kind, _outcome in _OUTCOMES.items():
 
 def event_triggered(event) -> None:
     """A kind declared with a domain event kind as its trigger (`return.approved`): the store's
-    flows for that trigger schedule messages about the event's order."""
+    flows for that trigger schedule messages about the event's order, or, for an event about a
+    customer and no order, to the customer, once per event."""
+    if event.order_id is None:
+        if event.customer_id is not None:
+            for kind in registry.kinds_triggered_by(event.kind):
+                message_schedule_for_customer(
+                    store=event.store,
+                    kind=kind,
+                    customer=event.customer,
+                    key=f"{kind}:event:{event.pk}",
+                    data=dict(event.data),
+                    at=event.created_at,
+                    trigger=event.kind,
+                )
+        return
     shipment_id = event.data.get("shipment_id") if isinstance(event.data, dict) else None
     messages_schedule(trigger=event.kind, event=event, shipment_id=shipment_id)
 

@@ -116,8 +116,6 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _timeline(message: Due, what: str, reason: str = "", **data) -> DomainEvent | None:
-    if message.order_id is None:
-        return None
     return DomainEvent(
         store_id=message.store_id,
         order_id=message.order_id,
