@@ -7,8 +7,7 @@ from notifications.services import message_schedule_for_customer, messages_sched
 from orders import events
 from orders.models import OrderStatus, ShipmentStatus
 from postpurchase.events import subscribe
-
-SHIPMENT_DELAYED = "shipment.delayed"
+from tracking.events import SHIPMENT_DELAYED
 
 _SHIPMENT_TRIGGERS = {
     ShipmentStatus.OUT_FOR_DELIVERY: kinds.SHIPMENT_OUT_FOR_DELIVERY,
@@ -58,33 +57,6 @@ def shipment_delayed(event) -> None:
         shipment_id=event.data["shipment_id"],
         episode=f"episode:{event.data.get('episode', 1)}",
     )
-
-
-_OUTCOMES = {
-    "message.sent": "sent",
-    "message.delivered": "delivered",
-    "message.bounced": "bounced",
-    "message.complained": "marked as spam",
-    "message.failed": "failed",
-    "message.retrying": "will be retried",
-    "message.postponed": "postponed",
-    "message.cancelled": "cancelled",
-    "message.suppressed": "not sent",
-    "message.resend_requested": "to be sent again",
-}
-
-
-def _message_text(outcome: str):
-    def text(data: dict) -> str:
-        kind = registry.label(data.get("kind", ""))
-        channel = "SMS" if data.get("channel") == "sms" else "Email"
-        return f"{channel} “{kind}” {outcome}" + (f": {data['reason']}" if data.get("reason") else "")
-
-    return text
-
-
-for _kind, _outcome in _OUTCOMES.items():
-    events.describes(_kind)(_message_text(_outcome))
 
 
 def event_triggered(event) -> None:
