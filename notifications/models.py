@@ -1,8 +1,10 @@
 from datetime import time
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from notifications import registry
 from notifications.registry import kind_choices, trigger_choices
 from orders.models import LOCALES, Customer, Order, Shipment, Store
 from postpurchase.tenancy import StoreScopedQuerySet
@@ -97,6 +99,21 @@ class Flow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_trigger_display()} → {self.get_kind_display()} by {self.channel}"
+
+    def clean(self) -> None:
+        """A flow pairs a kind with one of its own triggers and channels, as its app declared them."""
+        kind = registry.kind(self.kind)
+        if kind is None:
+            return  # the field's choices already say so
+        errors = {}
+        if self.trigger and self.trigger not in kind.triggers:
+            errors["trigger"] = f"“{kind.label}” is sent on " + (
+                ", ".join(registry.trigger_name(t) for t in kind.triggers) or "no trigger: its app schedules it"
+            )
+        if self.channel and self.channel not in kind.channels:
+            errors["channel"] = f"“{kind.label}” has no {self.channel} version."
+        if errors:
+            raise ValidationError(errors)
 
 
 class MessageQuerySet(StoreScopedQuerySet):
@@ -230,3 +247,8 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.channel} ({self.locale})"
+
+    def clean(self) -> None:
+        kind = registry.kind(self.kind)
+        if kind is not None and self.channel and self.channel not in kind.channels:
+            raise ValidationError({"channel": f"“{kind.label}” has no {self.channel} version."})

@@ -207,8 +207,12 @@ def kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(app, [(k.name, k.label) for k in group]) for app, group in kinds_by_app()]
 
 
+def trigger_name(trigger: str) -> str:
+    return _trigger_labels.get(trigger, trigger)
+
+
 def trigger_choices() -> list[tuple[str, str]]:
-    return [(t, _trigger_labels.get(t, t)) for t in triggers()]
+    return [(t, trigger_name(t)) for t in triggers()]
 
 
 # --- templates ------------------------------------------------------------------------------

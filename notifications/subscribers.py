@@ -77,7 +77,9 @@ def event_triggered(event) -> None:
                 )
         return
     shipment_id = event.data.get("shipment_id") if isinstance(event.data, dict) else None
-    messages_schedule(trigger=event.kind, event=event, shipment_id=shipment_id)
+    # Each event is news of its own (a second return on the same order): one message per event,
+    # and a replay of the same event finds its message already there.
+    messages_schedule(trigger=event.kind, event=event, shipment_id=shipment_id, episode=f"event:{event.pk}")
 
 
 def _listen(kind: registry.Kind) -> None:

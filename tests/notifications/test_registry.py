@@ -113,3 +113,27 @@ def test_the_admin_groups_kinds_by_app_with_their_human_names(admin_client, stor
     assert '<option value="fake_pillar_nudge">Nudge</option>' in page.text
     assert '<optgroup label="Tracking">' in page.text
     assert '<option value="out_for_delivery">Out for delivery</option>' in page.text
+
+
+def test_two_events_on_one_order_are_two_messages_and_a_replay_is_none(store, deliver):
+    from postpurchase.events import publish
+
+    order = deliver(place_order, store, number="#3004")
+    first = deliver(event_record, kind=NUDGED, store=store, order=order, data={})
+    deliver(event_record, kind=NUDGED, store=store, order=order, data={})
+
+    publish(first)  # the same event again
+
+    assert Message.objects.filter(order=order, kind=NUDGE).count() == 2
+
+
+def test_a_flow_must_use_one_of_its_kinds_triggers_and_channels(admin_client, store):
+    page = admin_client.post(
+        "/admin/notifications/flow/add/",
+        {"store": store.pk, "trigger": "order_placed", "kind": NUDGE, "channel": "sms", "delay_minutes": 0},
+    )
+
+    assert page.status_code == 200
+    assert "“Nudge” is sent on fake_pillar.nudged" in page.text
+    assert "“Nudge” has no sms version." in page.text
+    assert not Flow.objects.filter(store=store, kind=NUDGE, channel="sms").exists()
