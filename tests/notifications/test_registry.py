@@ -137,3 +137,25 @@ def test_a_flow_must_use_one_of_its_kinds_triggers_and_channels(admin_client, st
     assert "“Nudge” is sent on fake_pillar.nudged" in page.text
     assert "“Nudge” has no sms version." in page.text
     assert not Flow.objects.filter(store=store, kind=NUDGE, channel="sms").exists()
+
+
+def test_the_template_admin_starts_and_previews_a_declared_kind_with_its_own_sample(admin_client, store):
+    listing = admin_client.get("/admin/notifications/messagetemplate/")
+    start = admin_client.get("/admin/notifications/messagetemplate/add/?kind=fake_pillar_nudge&channel=email&locale=de")
+    preview = admin_client.post(
+        "/admin/notifications/messagetemplate/preview/",
+        {
+            "store": store.pk,
+            "kind": NUDGE,
+            "channel": "email",
+            "locale": "en",
+            "subject": "Psst {{ order.number }}",
+            "body": "<p>{{ message.data.nudge }}</p>",
+            "text_body": "",
+        },
+    )
+
+    assert '<th scope="colgroup" colspan="3">Fake pillar</th>' in listing.text
+    assert "Ein Stups zur Bestellung {{ order.number }}" in start.text  # the app's own German template
+    assert "Psst #1001" in preview.text
+    assert "Your wool cap misses you" in preview.text  # the kind's declared sample data
