@@ -17,7 +17,8 @@ def setup_rows(messages: int, warm_up: int) -> tuple[list[int], list[int]]:
     from django.utils import timezone
 
     from notifications.flows import messaging_for
-    from notifications.models import Channel, Message, MessageKind, MessageState
+    from notifications.kinds import ORDER_CONFIRMATION
+    from notifications.models import Channel, Message, MessageState
     from orders.models import Customer, LineItem, Order, Store
 
     store = Store.objects.create(slug="bench", name="Bench Outfitters", currency="EUR", support_email="help@bench.test")
@@ -74,7 +75,7 @@ def setup_rows(messages: int, warm_up: int) -> tuple[list[int], list[int]]:
                 store=store,
                 customer_id=order.customer_id,
                 order=order,
-                kind=MessageKind.ORDER_CONFIRMATION,
+                kind=ORDER_CONFIRMATION,
                 channel=Channel.EMAIL,
                 recipient=order.email,
                 transactional=True,

@@ -15,7 +15,8 @@ from django.urls import path
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from jinja2 import TemplateSyntaxError
 
-from notifications.models import Channel, Flow, MessageKind, MessageTemplate, MessagingSettings
+from notifications import registry
+from notifications.models import Channel, Flow, MessageTemplate, MessagingSettings
 from notifications.preview import preview_template
 from notifications.rendering import check_syntax, default_source
 from orders.models import LOCALES, Store
@@ -145,7 +146,7 @@ class MessageTemplateAdmin(StoreScopedAdmin):
         initial = super().get_changeform_initial_data(request)
         kind, channel = initial.get("kind"), initial.get("channel")
         locale = initial.get("locale") if initial.get("locale") in LOCALE_CODES else "en"
-        if kind in MessageKind.values and channel in Channel.values and not initial.get("body"):
+        if registry.is_kind(kind) and channel in Channel.values and not initial.get("body"):
             initial.update(default_source(kind=kind, channel=channel, locale=locale), locale=locale)
         stores = user_store_ids(request.user)
         if "store" not in initial and len(stores) == 1:
@@ -159,7 +160,7 @@ class MessageTemplateAdmin(StoreScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         starters = {
-            "kinds": MessageKind.choices,
+            "kinds": registry.kinds_by_app(),
             "channels": [(value, "SMS" if value == Channel.SMS else label) for value, label in Channel.choices],
             "locales": LOCALE_CODES,
         }
@@ -183,7 +184,7 @@ class MessageTemplateAdmin(StoreScopedAdmin):
         kind, channel, locale = data.get("kind", ""), data.get("channel", ""), data.get("locale", "")
         sources = {name: data.get(name, "") for name in ("subject", "body", "text_body")}
         errors = {}
-        if kind not in MessageKind.values or channel not in Channel.values or locale not in LOCALE_CODES:
+        if not registry.is_kind(kind) or channel not in Channel.values or locale not in LOCALE_CODES:
             errors["kind"] = "Choose a kind, a channel and a language to preview."
         else:
             errors = template_errors(sources, channel=channel)

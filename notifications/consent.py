@@ -8,11 +8,11 @@ writes nothing: the first opt-in's time and source stay the evidence.
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.events import CONSENT_CHANGED, consent_changed_data
 from notifications.models import Channel, Consent, Frequency, MessagingSettings, Preference
 from orders.events import ConsentStatement, event_record, event_record_many
 from orders.models import Customer, DomainEvent, Store
 
-CONSENT_CHANGED = "consent.changed"
 PREFERENCE_PAGE = "preference page"
 ONE_CLICK = "one-click unsubscribe"
 
@@ -62,14 +62,14 @@ def consent_record(
         kind=CONSENT_CHANGED,
         store=customer.store,
         customer=customer,
-        data={
-            "channel": channel,
-            "opted_in": opted_in,
-            "optional_messages": optional_messages,
-            "source": source,
-            "before": {"opted_in": before[0], "optional_messages": before[1]} if before else None,
-            "recorded_at": now.isoformat(),
-        },
+        data=consent_changed_data(
+            channel=channel,
+            opted_in=opted_in,
+            optional_messages=optional_messages,
+            source=source,
+            before=before,
+            at=now,
+        ),
         actor=actor or source,
     )
     return consent, True
@@ -198,14 +198,14 @@ def consent_statements_apply(*, store: Store, statements: list[ConsentStatement]
                 kind=CONSENT_CHANGED,
                 store=store,
                 customer_id=statement.customer_id,
-                data={
-                    "channel": statement.channel,
-                    "opted_in": after[0],
-                    "optional_messages": after[1],
-                    "source": statement.source,
-                    "before": {"opted_in": before[0], "optional_messages": before[1]} if before else None,
-                    "recorded_at": statement.at.isoformat(),
-                },
+                data=consent_changed_data(
+                    channel=statement.channel,
+                    opted_in=after[0],
+                    optional_messages=after[1],
+                    source=statement.source,
+                    before=before,
+                    at=statement.at,
+                ),
                 actor=actor or statement.source,
             )
         )

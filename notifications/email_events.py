@@ -20,8 +20,8 @@ from anymail.signals import AnymailTrackingEvent, EventType, tracking
 from django.dispatch import receiver
 
 from notifications.consent import unsubscribe_optional_email
+from notifications.events import message_event_record
 from notifications.models import DELIVERY_RANK, Channel, Message, MessageState, Suppression
-from orders.events import event_record
 from orders.models import InboundWebhook, normalize_email
 from orders.services import webhook_process, webhook_receive
 from postpurchase.webhooks import handler_for, handles
@@ -149,22 +149,7 @@ def _reason(event: dict) -> str:
 
 
 def _timeline(message: Message, what: str, event: dict, actor: str) -> None:
-    if message.order_id is None:
-        return
-    event_record(
-        kind=f"message.{what}",
-        store=message.store,
-        order=message.order,
-        customer=message.customer,
-        data={
-            "message_id": message.pk,
-            "kind": message.kind,
-            "channel": message.channel,
-            "reason": _reason(event),
-            "reported_at": event["timestamp"],
-        },
-        actor=actor,
-    )
+    message_event_record(message, f"message.{what}", actor=actor, reason=_reason(event), reported_at=event["timestamp"])
 
 
 def _advance(message: Message, event: dict, actor: str) -> None:

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from notifications import registry
+from notifications.registry import kind_choices, trigger_choices
 from orders.inputs import normalize_phone
 from orders.models import LOCALES, Customer, Order, Shipment, Store, normalize_email
 from postpurchase.tenancy import StoreScopedQuerySet
@@ -13,28 +15,6 @@ from postpurchase.tenancy import StoreScopedQuerySet
 class Channel(models.TextChoices):
     EMAIL = "email"
     SMS = "sms"
-
-
-class MessageKind(models.TextChoices):
-    ORDER_CONFIRMATION = "order_confirmation"
-    SHIPPED = "shipped"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    DELAYED = "delayed"
-    EXCEPTION = "exception"
-    THANK_YOU = "thank_you"
-    RECOMMENDATIONS = "recommendations"
-    COUPON = "coupon"
-
-
-class Trigger(models.TextChoices):
-    ORDER_PLACED = "order_placed"
-    SHIPMENT_SHIPPED = "shipment_shipped"
-    SHIPMENT_OUT_FOR_DELIVERY = "shipment_out_for_delivery"
-    SHIPMENT_DELIVERED = "shipment_delivered"
-    SHIPMENT_DELAYED = "shipment_delayed"
-    SHIPMENT_EXCEPTION = "shipment_exception"
-    ORDER_DELIVERED = "order_delivered"  # every shipment delivered; follow-ups wait N days after
 
 
 class MessageState(models.TextChoices):
@@ -83,6 +63,12 @@ class MessagingSettings(models.Model):
         "them, at checkout or on their preference page: the rule in the EU (GDPR, ePrivacy). Switch off only "
         "where the law lets you email customers until they opt out (e.g. CAN-SPAM in the US).",
     )
+    synced_flows = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The default flows (trigger/kind/channel) this store was given, so the sync adds only new ones.",
+    )
 
     class Meta:
         verbose_name_plural = "messaging settings"
@@ -95,8 +81,9 @@ class Flow(models.Model):
     """What a store sends when something happens: flows are data, editable in the admin."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="flows")
-    trigger = models.CharField(max_length=32, choices=Trigger.choices)
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    # Open sets: the registered kinds and their triggers (notifications.registry).
+    trigger = models.CharField(max_length=64, choices=trigger_choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     delay_minutes = models.PositiveIntegerField(default=0, help_text="How long after the trigger to send.")
     transactional = models.BooleanField(
@@ -115,6 +102,21 @@ class Flow(models.Model):
     def __str__(self) -> str:
         return f"{self.get_trigger_display()} → {self.get_kind_display()} by {self.channel}"
 
+    def clean(self) -> None:
+        """A flow pairs a kind with one of its own triggers and channels, as its app declared them."""
+        kind = registry.kind(self.kind)
+        if kind is None:
+            return  # the field's choices already say so
+        errors = {}
+        if self.trigger and self.trigger not in kind.triggers:
+            errors["trigger"] = f"“{kind.label}” is sent on " + (
+                ", ".join(registry.trigger_name(t) for t in kind.triggers) or "no trigger: its app schedules it"
+            )
+        if self.channel and self.channel not in kind.channels:
+            errors["channel"] = f"“{kind.label}” has no {self.channel} version."
+        if errors:
+            raise ValidationError(errors)
+
 
 class MessageQuerySet(StoreScopedQuerySet):
     def due(self, now):
@@ -131,7 +133,7 @@ class Message(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     recipient = models.CharField(max_length=254, help_text="Email address or E.164 phone number.")
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
@@ -275,7 +277,7 @@ class MessageTemplate(models.Model):
     """
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="message_templates")
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
+    kind = models.CharField(max_length=64, choices=kind_choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
     subject = models.CharField(max_length=255, blank=True, help_text="Email only; leave blank for SMS.")
@@ -297,3 +299,8 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.channel} ({self.locale})"
+
+    def clean(self) -> None:
+        kind = registry.kind(self.kind)
+        if kind is not None and self.channel and self.channel not in kind.channels:
+            raise ValidationError({"channel": f"“{kind.label}” has no {self.channel} version."})

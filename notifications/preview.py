@@ -12,27 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from notifications import registry
 from notifications.context import message_context
-from notifications.models import Channel, Message, MessageKind, MessageTemplate
+from notifications.models import Channel, Message, MessageTemplate
 from notifications.rendering import Rendered, render, render_override
 from notifications.sms_segments import SmsCount, non_gsm_characters, sms_count
-from orders.models import Order, OrderSource, Product
+from orders.models import Order, OrderSource
 from postpurchase.money import money_format as money
-
-SAMPLE_REASONS = {
-    MessageKind.DELAYED: {
-        "en": "The carrier has a backlog at its sorting centre.",
-        "de": "Im Verteilzentrum des Paketdienstes gibt es einen Rückstau.",
-        "fr": "Le transporteur a pris du retard dans son centre de tri.",
-        "es": "La empresa de transporte acumula retrasos en su centro de clasificación.",
-    },
-    MessageKind.EXCEPTION: {
-        "en": "The address is incomplete: the carrier needs a flat number.",
-        "de": "Die Adresse ist unvollständig: Der Paketdienst braucht die Wohnungsnummer.",
-        "fr": "L'adresse est incomplète : le transporteur a besoin du numéro d'appartement.",
-        "es": "La dirección está incompleta: falta el número de piso.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -59,32 +45,9 @@ def _placeholder_links() -> dict:
 
 
 def _sample_data(store, kind: str, locale: str) -> dict:
-    data: dict = {}
-    if kind in SAMPLE_REASONS:
-        data["reason"] = SAMPLE_REASONS[kind].get(locale, SAMPLE_REASONS[kind]["en"])
-    if kind == MessageKind.COUPON:
-        messaging = getattr(store, "messaging", None) if store.pk else None
-        data.update(coupon_code="THANKS-K7Q2MX9P4D", coupon_percent=messaging.coupon_percent if messaging else 10)
-    if kind == MessageKind.RECOMMENDATIONS:
-        products = list(Product.objects.for_store(store).exclude(url="").order_by("-pk")[:3]) if store.pk else []
-        data["recommendations"] = [
-            {"title": p.title, "url": p.url, "image_url": p.image_url, "price": money(p.price, store.currency, locale)}
-            for p in products
-        ] or [
-            {
-                "title": "Merino beanie",
-                "url": "https://example.com/products/merino-beanie",
-                "image_url": "https://placehold.co/560x560/png?text=Beanie",
-                "price": money(Decimal("29.00"), store.currency, locale),
-            },
-            {
-                "title": "Linen scarf",
-                "url": "https://example.com/products/linen-scarf",
-                "image_url": "https://placehold.co/560x560/png?text=Scarf",
-                "price": money(Decimal("39.00"), store.currency, locale),
-            },
-        ]
-    return data
+    """The kind's own sample `message.data` (a delay reason, a coupon), as its app declared it."""
+    known = registry.kind(kind)
+    return dict(known.sample(store, locale)) if known else {}
 
 
 def builtin_context(store, *, kind: str, locale: str = "en") -> dict:

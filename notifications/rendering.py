@@ -34,11 +34,12 @@ from pathlib import Path
 
 import css_inline
 from django.utils import timezone
-from jinja2 import ChainableUndefined, FileSystemLoader, TemplateNotFound, select_autoescape
+from jinja2 import ChainableUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from notifications.models import Channel, MessageKind, MessageTemplate
+from notifications import registry
+from notifications.models import Channel, MessageTemplate
 from orders.carriers import carrier_name
 from postpurchase.brand import brand_theme
 from postpurchase.safe_urls import http_url
@@ -51,8 +52,6 @@ ROOT = Path(__file__).parent / "message_templates"
 FALLBACK_LOCALE = "en"
 LAYOUT = "_layout.email.html"
 FOOTER = "_footer"
-# Optional (marketing) kinds: their footer offers the unsubscribe link as well as preferences.
-OPTIONAL_KINDS = frozenset({MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON})
 # A repeated string or list may not grow past this (`'x' * 10**9` would exhaust memory).
 MAX_REPEAT = 100_000
 # Nor may a number (`9 ** 64 ** 64`, or squaring in a loop would keep a worker busy for ever).
@@ -90,7 +89,9 @@ def _bits(value: int) -> int:
 
 
 env = MessageEnvironment(
-    loader=FileSystemLoader(ROOT),
+    # A kind's templates live with the app that declared it (notifications.registry); the layout,
+    # footers and macros here.
+    loader=registry.KindTemplateLoader(ROOT),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     # A missing value (an address without line2) renders empty instead of failing the message.
     undefined=ChainableUndefined,
@@ -136,7 +137,12 @@ def _body_part(channel: str) -> str:
 
 def has_file(*, kind: str, channel: str, locale: str) -> bool:
     """Whether the default templates speak `locale` for this kind and channel."""
-    return bool(_LOCALE.match(locale)) and (ROOT / locale / f"{kind}.{channel}.{_body_part(channel)}").is_file()
+    return bool(_LOCALE.match(locale)) and _file(kind, locale, f"{kind}.{channel}.{_body_part(channel)}").is_file()
+
+
+def _file(kind: str, locale: str, name: str) -> Path:
+    """The one place a file template's path is made: in the templates directory of its kind."""
+    return registry.template_dir(kind, ROOT) / locale / name
 
 
 def default_source(*, kind: str, channel: str, locale: str) -> dict[str, str]:
@@ -144,7 +150,7 @@ def default_source(*, kind: str, channel: str, locale: str) -> dict[str, str]:
     locale = locale if has_file(kind=kind, channel=channel, locale=locale) else FALLBACK_LOCALE
 
     def read(part: str) -> str:
-        path = ROOT / locale / f"{kind}.{channel}.{part}"
+        path = _file(kind, locale, f"{kind}.{channel}.{part}")
         return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
     if channel == Channel.SMS:
@@ -254,7 +260,7 @@ def is_optional(kind: str, context: dict) -> bool:
     message = context.get("message")
     if isinstance(message, dict) and isinstance(message.get("transactional"), bool):
         return not message["transactional"]
-    return kind in OPTIONAL_KINDS
+    return registry.is_optional(kind)
 
 
 def _brand(store) -> tuple[str, str]:

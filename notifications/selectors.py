@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from notifications.models import Message, MessageState
 from notifications.services.checks import Decision, decide, facts_for
-from orders.models import Order, Store
+from orders.models import Customer, Order, Store
+from orders.models.customers import normalize_email
 from orders.models.stores import UTC
 
 FAILURE_WINDOW = timedelta(hours=24)
@@ -97,8 +98,15 @@ def _verdict(message: Message, decision: Decision, now: datetime) -> Decision:
     return decision
 
 
-def messages_explained(*, order: Order, now: datetime | None = None) -> list[Explained]:
-    """Every message of `order`, oldest first, and for the scheduled ones what the dispatcher
+def customer_find(*, store: Store, email: str) -> Customer | None:
+    """The store's customer by the email a person types (any case, spaces around it)."""
+    return Customer.objects.filter(store=store, email=normalize_email(email)).first()
+
+
+def messages_explained(
+    *, order: Order | None = None, customer: Customer | None = None, now: datetime | None = None
+) -> list[Explained]:
+    """Every message of `order` (or of `customer`, about any order or none), oldest first, and for the scheduled ones what the dispatcher
     would decide if they were picked up now.
 
     The verdicts come from the dispatcher's own checks (facts_for + decide), without applying
@@ -106,7 +114,13 @@ def messages_explained(*, order: Order, now: datetime | None = None) -> list[Exp
     it all happens in a transaction that is rolled back: nothing is written, nothing is sent.
     """
     now = now or timezone.now()
-    messages = list(order.messages.select_related("store", "customer", "order", "shipment").order_by("send_at", "id"))
+    if order is not None:
+        found = order.messages.all()
+    elif customer is not None:
+        found = Message.objects.filter(customer=customer)
+    else:
+        raise ValueError("explain the messages of an order or of a customer")
+    messages = list(found.select_related("store", "customer", "order", "shipment").order_by("send_at", "id"))
     scheduled = [m for m in messages if m.state == MessageState.SCHEDULED]
     verdicts: dict[int, Decision] = {}
     if scheduled:

@@ -1,19 +1,18 @@
 """Which domain events schedule which messages. Registered in NotificationsConfig.ready()."""
 
+from notifications import kinds, registry
 from notifications.consent import consent_statements_apply
 from notifications.flows import messaging_for
-from notifications.models import MessageKind, Trigger
-from notifications.services import messages_schedule
+from notifications.services import message_schedule_for_customer, messages_schedule
 from orders import events
 from orders.models import OrderStatus, ShipmentStatus
 from postpurchase.events import subscribe
-
-SHIPMENT_DELAYED = "shipment.delayed"
+from tracking.events import SHIPMENT_DELAYED
 
 _SHIPMENT_TRIGGERS = {
-    ShipmentStatus.OUT_FOR_DELIVERY: Trigger.SHIPMENT_OUT_FOR_DELIVERY,
-    ShipmentStatus.DELIVERED: Trigger.SHIPMENT_DELIVERED,
-    ShipmentStatus.EXCEPTION: Trigger.SHIPMENT_EXCEPTION,
+    ShipmentStatus.OUT_FOR_DELIVERY: kinds.SHIPMENT_OUT_FOR_DELIVERY,
+    ShipmentStatus.DELIVERED: kinds.SHIPMENT_DELIVERED,
+    ShipmentStatus.EXCEPTION: kinds.SHIPMENT_EXCEPTION,
 }
 
 
@@ -25,12 +24,12 @@ def consent_stated(batch: events.ConsentStatements) -> None:
 
 @subscribe(events.ORDER_PLACED)
 def order_placed(event) -> None:
-    messages_schedule(trigger=Trigger.ORDER_PLACED, event=event)
+    messages_schedule(trigger=kinds.ORDER_PLACED, event=event)
 
 
 @subscribe(events.SHIPMENT_CREATED)
 def shipment_created(event) -> None:
-    messages_schedule(trigger=Trigger.SHIPMENT_SHIPPED, event=event, shipment_id=event.data["shipment_id"])
+    messages_schedule(trigger=kinds.SHIPMENT_SHIPPED, event=event, shipment_id=event.data["shipment_id"])
 
 
 @subscribe(events.SHIPMENT_STATUS_CHANGED)
@@ -43,7 +42,7 @@ def shipment_status_changed(event) -> None:
 @subscribe(events.ORDER_STATUS_CHANGED)
 def order_status_changed(event) -> None:
     if event.data["to"] == OrderStatus.DELIVERED:
-        messages_schedule(trigger=Trigger.ORDER_DELIVERED, event=event)
+        messages_schedule(trigger=kinds.ORDER_DELIVERED, event=event)
 
 
 @subscribe(SHIPMENT_DELAYED)
@@ -53,38 +52,43 @@ def shipment_delayed(event) -> None:
     if event.data.get("cause") == "exception":
         return
     messages_schedule(
-        trigger=Trigger.SHIPMENT_DELAYED,
+        trigger=kinds.SHIPMENT_DELAYED,
         event=event,
         shipment_id=event.data["shipment_id"],
         episode=f"episode:{event.data.get('episode', 1)}",
     )
 
 
-_OUTCOMES = {
-    "message.sent": "sent",
-    "message.delivered": "delivered",
-    "message.bounced": "bounced",
-    "message.complained": "marked as spam",
-    "message.failed": "failed",
-    "message.retrying": "will be retried",
-    "message.postponed": "postponed",
-    "message.cancelled": "cancelled",
-    "message.suppressed": "not sent",
-    "message.resend_requested": "to be sent again",
-}
+def event_triggered(event) -> None:
+    """A kind declared with a domain event kind as its trigger (`return.approved`): the store's
+    flows for that trigger schedule messages about the event's order, or, for an event about a
+    customer and no order, to the customer, once per event."""
+    if event.order_id is None:
+        if event.customer_id is not None:
+            for kind in registry.kinds_triggered_by(event.kind):
+                message_schedule_for_customer(
+                    store=event.store,
+                    kind=kind,
+                    customer=event.customer,
+                    key=f"{kind}:event:{event.pk}",
+                    data=dict(event.data),
+                    at=event.created_at,
+                    trigger=event.kind,
+                )
+        return
+    shipment_id = event.data.get("shipment_id") if isinstance(event.data, dict) else None
+    # Each event is news of its own (a second return on the same order): one message per event,
+    # and a replay of the same event finds its message already there.
+    messages_schedule(trigger=event.kind, event=event, shipment_id=shipment_id, episode=f"event:{event.pk}")
 
 
-def _message_text(outcome: str):
-    def text(data: dict) -> str:
-        kind = MessageKind(data["kind"]).label if data.get("kind") in MessageKind.values else data.get("kind", "")
-        channel = "SMS" if data.get("channel") == "sms" else "Email"
-        return f"{channel} “{kind}” {outcome}" + (f": {data['reason']}" if data.get("reason") else "")
-
-    return text
+def _listen(kind: registry.Kind) -> None:
+    for trigger in kind.triggers:
+        if "." in trigger:  # a domain event kind; the others are derived above
+            subscribe(trigger)(event_triggered)
 
 
-for _kind, _outcome in _OUTCOMES.items():
-    events.describes(_kind)(_message_text(_outcome))
+registry.on_register(_listen)
 
 
 @subscribe(events.STORE_CREATED)

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from notifications.events import MESSAGE_FOR_STATE, message_event_record
 from notifications.models import DELIVERY_RANK, Channel, Message, MessageState, Suppression
 from notifications.sms_keywords import customers_with_phone, single_store, sms_keyword_apply
-from orders.events import event_record
 from orders.models import InboundWebhook, Store
 from orders.services import webhook_process, webhook_receive
 from postpurchase.webhooks import declared_length, handles
@@ -163,15 +163,8 @@ def twilio_status_handle(webhook: InboundWebhook) -> None:
         message.last_error = f"{status} {error_code}".strip()
         fields += ["reason", "last_error"]
     message.save(update_fields=fields)
-    if new_state != MessageState.SENT and message.order_id is not None:  # the timeline is the order's
-        event_record(
-            kind=f"message.{new_state}",
-            store=message.store,
-            order=message.order,
-            customer=message.customer,
-            actor="twilio",
-            data={"message_id": message.pk, "kind": message.kind, "channel": message.channel, "reason": reason},
-        )
+    if new_state != MessageState.SENT:
+        message_event_record(message, MESSAGE_FOR_STATE[new_state], actor="twilio", reason=reason)
 
 
 # --- inbound SMS -------------------------------------------------------------------------------

@@ -115,7 +115,8 @@ def _redeemed(d: dict) -> str:
     return text
 
 
-def _shipment_label(data: dict) -> str:
+def shipment_label(data: dict) -> str:
+    """A shipment as the timeline names it, from an event payload: `DHL JD014600006281230`."""
     return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
 
 
@@ -128,12 +129,12 @@ _DESCRIBE = {
     ORDER_UPDATED: lambda d: "Order updated: " + ", ".join(d.get("changed", [])),
     ORDER_CANCELLED: lambda d: "Order cancelled" + (f": {d['reason']}" if d.get("reason") else ""),
     ORDER_STATUS_CHANGED: lambda d: f"Status {d.get('from')} → {d.get('to')}",
-    SHIPMENT_CREATED: lambda d: f"Shipment created: {_shipment_label(d)}",
+    SHIPMENT_CREATED: lambda d: f"Shipment created: {shipment_label(d)}",
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",
-    RETURN_SHIPMENT_CREATED: lambda d: f"Return parcel on its way back: {_shipment_label(d)}",
+    RETURN_SHIPMENT_CREATED: lambda d: f"Return parcel on its way back: {shipment_label(d)}",
     RETURN_SHIPMENT_STATUS_CHANGED: lambda d: f"Return parcel {d.get('from')} → {d.get('to')}",
-    RETURN_SHIPMENT_RECEIVED: lambda d: f"Return parcel received by the merchant: {_shipment_label(d)}",
+    RETURN_SHIPMENT_RECEIVED: lambda d: f"Return parcel received by the merchant: {shipment_label(d)}",
     DISCOUNT_CODE_ISSUED: lambda d: f"Discount code {d.get('code')} issued ({d.get('purpose')}, {d.get('value')})",
     DISCOUNT_CODE_REDEEMED: lambda d: _redeemed(d),
 }

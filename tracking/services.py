@@ -39,14 +39,18 @@ from orders.models import Order, OrderSource, Shipment, ShipmentStatus, Store, T
 from orders.services import shipment_status_expire
 from postpurchase.events import subscribe
 from tracking.estimates import Estimate, local_date, shipment_estimate
+from tracking.events import (
+    SHIPMENT_DELAY_CLEARED,
+    SHIPMENT_DELAYED,
+    SHIPMENT_POSSIBLY_LOST,
+    shipment_delay_cleared_data,
+    shipment_delayed_data,
+    shipment_possibly_lost_data,
+)
 from tracking.models import TrackingSettings
 from tracking.selectors.data import OrderTracking
 
 logger = logging.getLogger(__name__)
-
-SHIPMENT_DELAYED = "shipment.delayed"
-SHIPMENT_DELAY_CLEARED = "shipment.delay_cleared"
-SHIPMENT_POSSIBLY_LOST = "shipment.possibly_lost"
 
 BATCH = 200
 LOST_AFTER = timedelta(days=7)
@@ -195,31 +199,20 @@ def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) ->
     """Make the shipment match its verdict; record what customers or merchants must hear of."""
     fields: list[str] = []
     record: list[tuple[str, dict]] = []
-    label = {"carrier": shipment.carrier, "tracking_number": shipment.tracking_number}
     if verdict.reason and not shipment.delayed:
         shipment.delayed, shipment.delay_reason = True, verdict.reason
         shipment.delay_episode += 1
         fields += ["delayed", "delay_reason", "delay_episode"]
-        data = {
-            "shipment_id": shipment.pk,
-            "episode": shipment.delay_episode,
-            "reason": verdict.reason,
-            "cause": verdict.cause,
-            "at": now.isoformat(),
-            "estimated_delivery_to": verdict.latest.isoformat() if verdict.latest else None,
-        }
+        data = shipment_delayed_data(
+            shipment=shipment, reason=verdict.reason, cause=verdict.cause, at=now, latest=verdict.latest
+        )
         record.append((SHIPMENT_DELAYED, data))
     elif verdict.reason and verdict.reason != shipment.delay_reason:
         shipment.delay_reason = verdict.reason  # the same episode, a truer reason: no new notice
         fields.append("delay_reason")
     elif not verdict.reason and shipment.delayed:
-        data = {
-            "shipment_id": shipment.pk,
-            "episode": shipment.delay_episode,
-            "reason": shipment.delay_reason,
-            "delivered": shipment.status == ShipmentStatus.DELIVERED or shipment.delivered_at is not None,
-            "at": now.isoformat(),
-        }
+        delivered = shipment.status == ShipmentStatus.DELIVERED or shipment.delivered_at is not None
+        data = shipment_delay_cleared_data(shipment=shipment, reason=shipment.delay_reason, delivered=delivered, at=now)
         shipment.delayed, shipment.delay_reason = False, ""
         fields += ["delayed", "delay_reason"]
         record.append((SHIPMENT_DELAY_CLEARED, data))
@@ -227,14 +220,11 @@ def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) ->
         shipment.possibly_lost = verdict.lost
         fields.append("possibly_lost")
         if verdict.lost:
-            last = shipment.last_event_at.isoformat() if shipment.last_event_at else None
-            record.append(
-                (SHIPMENT_POSSIBLY_LOST, {"shipment_id": shipment.pk, "at": now.isoformat(), "last_event_at": last})
-            )
+            record.append((SHIPMENT_POSSIBLY_LOST, shipment_possibly_lost_data(shipment=shipment, at=now)))
     if fields:
         shipment.save(update_fields=[*fields, "updated_at"])
     for kind, data in record:
-        events.event_record(kind=kind, store=order.store, order=order, data={**label, **data}, actor=ACTOR)
+        events.event_record(kind=kind, store=order.store, order=order, data=data, actor=ACTOR)
     if verdict.expire:
         shipment_status_expire(shipment=shipment, at=now, actor=ACTOR)  # re-locks rows this transaction holds
     return bool(fields) or verdict.expire
@@ -271,24 +261,3 @@ def shipment_promises_fill(tracking: OrderTracking) -> int:
         for s in tracking.shipments
         if s.estimate is not None and s.promised is None
     )
-
-
-def _label(data: dict) -> str:
-    return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
-
-
-@events.describes(SHIPMENT_DELAYED)
-def _describe_delayed(data: dict) -> str:
-    episode = data.get("episode", 1)
-    again = f" (delay {episode})" if isinstance(episode, int) and episode > 1 else ""
-    return f"Shipment {_label(data)} delayed{again}: {data.get('reason', '')}"
-
-
-@events.describes(SHIPMENT_DELAY_CLEARED)
-def _describe_delay_cleared(data: dict) -> str:
-    return f"Shipment {_label(data)} " + ("delivered after its delay" if data.get("delivered") else "back on track")
-
-
-@events.describes(SHIPMENT_POSSIBLY_LOST)
-def _describe_possibly_lost(data: dict) -> str:
-    return f"Shipment {_label(data)} possibly lost: no news from the carrier for 7 days"

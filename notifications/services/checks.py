@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Q, QuerySet
 
+from notifications import kinds, registry
 from notifications.flows import messaging_for
+from notifications.holds import holds_for
 from notifications.models import (
     Channel,
     Consent,
     Frequency,
     Message,
-    MessageKind,
     MessageState,
     MessagingSettings,
     Preference,
@@ -36,7 +37,6 @@ STALE_AFTER = timedelta(days=7)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 MONTH = timedelta(days=30)
-FOLLOW_UPS = {MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON}
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ class Facts:
     frequency: dict[int, str]
     recent_optional: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     settings: dict[int, MessagingSettings] = field(default_factory=dict)
+    # Other apps' holds (notifications.holds): message id -> their decision.
+    holds: dict[int, Decision] = field(default_factory=dict)
 
 
 def _due(message: Due | Message) -> Due:
@@ -146,6 +148,12 @@ def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
         consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=consenting)},
         frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
         settings=_settings_for({r.store_id for r in rows}),
+        holds={
+            message_id: Decision("cancel", hold.reason)
+            if hold.until is None
+            else Decision("postpone", hold.reason, hold.until)
+            for message_id, hold in holds_for(rows, now).items()
+        },
     )
     # Optional messages already out, or being handed to a provider right now by another batch.
     recent = Message.objects.filter(
@@ -173,7 +181,7 @@ def _settings_for(store_ids: set[int]) -> dict[int, MessagingSettings]:
 def _no_longer_true(message: Due, now: datetime) -> str:
     if message.order_status == OrderStatus.CANCELLED:
         return "the order was cancelled"
-    if message.kind in FOLLOW_UPS and message.order_status == OrderStatus.RETURNED:
+    if registry.is_follow_up(message.kind) and message.order_status == OrderStatus.RETURNED:
         return "the order was returned"
     if now - message.send_at > STALE_AFTER:
         return "it was due more than 7 days ago"
@@ -181,12 +189,11 @@ def _no_longer_true(message: Due, now: datetime) -> str:
         return ""
     status = message.shipment_status
     still_true = {
-        MessageKind.SHIPPED: status
-        in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT),
-        MessageKind.OUT_FOR_DELIVERY: status == ShipmentStatus.OUT_FOR_DELIVERY,
-        MessageKind.DELIVERED: status == ShipmentStatus.DELIVERED,
-        MessageKind.EXCEPTION: status == ShipmentStatus.EXCEPTION,
-        MessageKind.DELAYED: message.shipment_delayed and status != ShipmentStatus.DELIVERED,
+        kinds.SHIPPED: status in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT),
+        kinds.OUT_FOR_DELIVERY: status == ShipmentStatus.OUT_FOR_DELIVERY,
+        kinds.DELIVERED: status == ShipmentStatus.DELIVERED,
+        kinds.EXCEPTION: status == ShipmentStatus.EXCEPTION,
+        kinds.DELAYED: message.shipment_delayed and status != ShipmentStatus.DELIVERED,
     }.get(message.kind, True)
     return "" if still_true else f"the shipment is now {SHIPMENT_LABELS.get(status, status).lower()}"
 
@@ -251,6 +258,8 @@ def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
     message = _due(message)
     if reason := _no_longer_true(message, now):
         return Decision("cancel", reason)
+    if held := facts.holds.get(message.id):
+        return held
     settings = facts.settings[message.store_id]
     if reason := _not_allowed(message, facts, settings):
         return Decision("suppress", reason)

@@ -55,6 +55,7 @@ from notifications.channels import (
     sender_for,
 )
 from notifications.context import message_context
+from notifications.events import message_event
 from notifications.models import Channel, Message, MessageState, MessagingSettings, Suppression
 from notifications.rendering import overrides_for, render
 from orders.events import event_record_many
@@ -116,16 +117,7 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _timeline(message: Due, what: str, reason: str = "", **data) -> DomainEvent | None:
-    if message.order_id is None:
-        return None
-    return DomainEvent(
-        store_id=message.store_id,
-        order_id=message.order_id,
-        customer_id=message.customer_id,
-        kind=f"message.{what}",
-        actor="outbox",
-        data={"message_id": message.id, "kind": message.kind, "channel": message.channel, "reason": reason, **data},
-    )
+    return message_event(message, f"message.{what}", actor="outbox", reason=reason, **data)
 
 
 def _update(changes: dict[int, dict[str, object]]) -> None:

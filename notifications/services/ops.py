@@ -12,16 +12,19 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.events import (
+    MESSAGE_CANCELLED,
+    MESSAGE_RESEND_REQUESTED,
+    MESSAGE_RETRY_REQUESTED,
+    message_event,
+    message_event_record,
+)
 from notifications.models import FINAL_STATES, Message, MessageState, Suppression, suppresses
-from orders.events import event_record, event_record_many
-from orders.models import DomainEvent, Store
+from orders.events import event_record_many
+from orders.models import Store
 from postpurchase.exceptions import DomainError, InvalidTransition
 
 from .scheduling import nudge
-
-RESEND_REQUESTED = "message.resend_requested"
-RETRY_REQUESTED = "message.retry_requested"
-CANCELLED = "message.cancelled"
 
 # A message that reached an end can be sent again; one still on its way cannot.
 RESENDABLE = FINAL_STATES
@@ -93,21 +96,7 @@ def message_resend(*, message_id: int, force: bool = False, actor: str = "") -> 
         reason=f"resend of message {original.pk}" + (f" requested by {actor}" if actor else ""),
         attempts=0,
     )
-    if original.order_id:
-        event_record(
-            kind=RESEND_REQUESTED,
-            store=original.store,
-            order=original.order,
-            customer=original.customer,
-            data={
-                "message_id": original.pk,
-                "new_message_id": copy.pk,
-                "kind": original.kind,
-                "channel": original.channel,
-                "forced": force,
-            },
-            actor=actor,
-        )
+    message_event_record(original, MESSAGE_RESEND_REQUESTED, actor=actor, new_message_id=copy.pk, forced=force)
     transaction.on_commit(nudge)
     return copy
 
@@ -122,15 +111,7 @@ def message_cancel(*, message_id: int, reason: str = "", actor: str = "") -> Mes
     reason = reason or (f"cancelled by {actor}" if actor else "cancelled by hand")
     message.state, message.reason = MessageState.CANCELLED, reason[:300]
     message.save(update_fields=["state", "reason", "updated_at"])
-    if message.order_id:
-        event_record(
-            kind=CANCELLED,
-            store=message.store,
-            order=message.order,
-            customer=message.customer,
-            data={"message_id": message.pk, "kind": message.kind, "channel": message.channel, "reason": reason},
-            actor=actor,
-        )
+    message_event_record(message, MESSAGE_CANCELLED, actor=actor, reason=reason)
     return message
 
 
@@ -176,17 +157,7 @@ def messages_retry_failed(
         message.provider_called_at = message.lease_expires_at = None
         message.reason = f"retry after: {message.last_error or message.reason or 'an unknown error'}"[:300]
         message.updated_at = now
-        if message.order_id:
-            events.append(
-                DomainEvent(
-                    store_id=message.store_id,
-                    order_id=message.order_id,
-                    customer_id=message.customer_id,
-                    kind=RETRY_REQUESTED,
-                    actor=actor,
-                    data={"message_id": message.pk, "kind": message.kind, "channel": message.channel},
-                )
-            )
+        events.append(message_event(message, MESSAGE_RETRY_REQUESTED, actor=actor, reason=message.reason))
     Message.objects.bulk_update(
         retried, ["state", "send_at", "attempts", "provider_called_at", "lease_expires_at", "reason", "updated_at"]
     )

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import registry
 from notifications.flows import messaging_for
-from notifications.models import Channel, Flow, Message, MessageKind
+from notifications.kinds import COUPON
+from notifications.models import Channel, Flow, Message
 from orders.models import DiscountPurpose, DiscountValue, DomainEvent, Order
 from orders.services import discount_code_issue
 
@@ -16,15 +18,6 @@ logger = logging.getLogger(__name__)
 
 # News older than this is history (a carrier replaying old checkpoints): nobody is told.
 STALE_AFTER = timedelta(days=7)
-
-# Kinds about one shipment get one message per shipment; the others one per order.
-PER_SHIPMENT = {
-    MessageKind.SHIPPED,
-    MessageKind.OUT_FOR_DELIVERY,
-    MessageKind.DELIVERED,
-    MessageKind.DELAYED,
-    MessageKind.EXCEPTION,
-}
 
 
 def _happened_at(event: DomainEvent) -> datetime:
@@ -44,7 +37,7 @@ def _extras(kind: str, messaging, order: Order) -> dict:
     The coupon is a real issued code (single use, for this customer), so its use on a later
     order is matched and recorded like any other.
     """
-    if kind == MessageKind.COUPON:
+    if kind == COUPON:
         code = discount_code_issue(
             store=order.store,
             purpose=DiscountPurpose.COUPON,
@@ -75,7 +68,9 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
         recipient = _recipient(order, flow.channel)
         if not recipient:
             continue
-        about = f"shipment:{shipment_id}" if flow.kind in PER_SHIPMENT and shipment_id else f"order:{order.pk}"
+        # Kinds about one shipment get one message per shipment; the others one per order.
+        per_shipment = registry.is_per_shipment(flow.kind) and shipment_id
+        about = f"shipment:{shipment_id}" if per_shipment else f"order:{order.pk}"
         wanted.append((flow, recipient, ":".join(filter(None, [flow.kind, flow.channel, about, episode]))))
     # Replays find their messages already there; nothing is decided again for them (a coupon
     # code is issued once).

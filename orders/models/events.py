@@ -12,7 +12,7 @@ class DomainEvent(models.Model):
     """Something that happened, recorded in the transaction that made it happen.
 
     An order's events, oldest first, are its timeline. Apps react to them through
-    postpurchase.events subscribers; `kind` is an open set ("order.placed", "return.approved").
+    postpurchase.events subscribers; `kind` is an open set: order.placed, return.approved, ...
     """
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")

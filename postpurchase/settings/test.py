@@ -18,3 +18,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Throwaway apps that declare message kinds and send-time holds from outside notifications (tests/apps).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.apps.fake_pillar", "tests.apps.fake_hold"]  # noqa: F405

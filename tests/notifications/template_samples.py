@@ -1,12 +1,15 @@
 """Sample contexts and merchant templates shared by the message template tests (test_templates_*.py)."""
 
-from notifications.models import Channel, MessageKind, MessageTemplate
+from notifications import kinds, registry
+from notifications.models import Channel, MessageTemplate
 from notifications.preview import builtin_context
 from orders.models import Store
 
 LOCALES = ["en", "de", "fr", "es"]
-KINDS = MessageKind.values
-OPTIONAL = [MessageKind.THANK_YOU, MessageKind.RECOMMENDATIONS, MessageKind.COUPON]
+# Every registered kind, the test apps' included, and the channels it declares.
+KINDS = [kind.name for kind in registry.kinds()]
+KIND_CHANNELS = [(kind.name, channel) for kind in registry.kinds() for channel in kind.channels]
+OPTIONAL = [kind.name for kind in registry.kinds() if kind.optional]
 
 
 def a_store(**fields) -> Store:
@@ -25,5 +28,5 @@ def sample(kind: str, locale: str = "en", **store_fields) -> dict:
 
 
 def template(store, **fields) -> MessageTemplate:
-    values = {"kind": MessageKind.SHIPPED, "channel": Channel.EMAIL, "locale": "en", "subject": "", "text_body": ""}
+    values = {"kind": kinds.SHIPPED, "channel": Channel.EMAIL, "locale": "en", "subject": "", "text_body": ""}
     return MessageTemplate.objects.create(store=store, **{**values, **fields})

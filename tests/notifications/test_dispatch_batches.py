@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from notifications import kinds
 from notifications.channels import sms
-from notifications.models import Channel, Message, MessageKind, MessageState, Suppression
+from notifications.models import Channel, Message, MessageState, Suppression
 from notifications.services import messages_claim, messages_deliver, messages_dispatch_due
 from orders.models import DomainEvent
 from tests.notifications.factories import opt_in_sms
@@ -23,10 +24,10 @@ PHONE = "+4915112345678"
 BOUNCED = "bounced@example.com"
 # (kind, channel, recipient, transactional) -> what the checks make of it for an order's customer
 VARIANTS = [
-    (MessageKind.ORDER_CONFIRMATION, Channel.EMAIL, "ada.lovelace@example.com", True),  # sent
-    (MessageKind.THANK_YOU, Channel.EMAIL, "ada.lovelace@example.com", False),  # one sent, then capped
-    (MessageKind.ORDER_CONFIRMATION, Channel.SMS, PHONE, True),  # no SMS opt-in: suppressed
-    (MessageKind.ORDER_CONFIRMATION, Channel.EMAIL, BOUNCED, True),  # on the suppression list
+    (kinds.ORDER_CONFIRMATION, Channel.EMAIL, "ada.lovelace@example.com", True),  # sent
+    (kinds.THANK_YOU, Channel.EMAIL, "ada.lovelace@example.com", False),  # one sent, then capped
+    (kinds.ORDER_CONFIRMATION, Channel.SMS, PHONE, True),  # no SMS opt-in: suppressed
+    (kinds.ORDER_CONFIRMATION, Channel.EMAIL, BOUNCED, True),  # on the suppression list
 ]
 
 
@@ -132,8 +133,8 @@ def test_a_capped_message_waits_until_the_cap_frees_a_slot(order, settings):
 
     messages_dispatch_due()
 
-    sent = Message.objects.get(kind=MessageKind.THANK_YOU, state=MessageState.SENT)
-    waiting = Message.objects.get(kind=MessageKind.THANK_YOU, state=MessageState.SCHEDULED)
+    sent = Message.objects.get(kind=kinds.THANK_YOU, state=MessageState.SENT)
+    waiting = Message.objects.get(kind=kinds.THANK_YOU, state=MessageState.SCHEDULED)
     assert waiting.send_at == sent.sent_at + timedelta(days=1)
     assert waiting.lease_expires_at is None
 

@@ -5,7 +5,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from notifications.models import Message, MessageKind, MessageState
+from notifications import kinds
+from notifications.models import Message, MessageState
 from notifications.services import messages_dispatch_due, messages_schedule
 from orders import services
 from orders.inputs import DiscountUse, LineItemInput
@@ -79,7 +80,7 @@ def test_recommendations_suggest_what_others_bought_with_it_never_the_same_item(
 
 
 def test_the_coupon_has_a_unique_code_that_stays_the_same_on_retry(delivered_order, store, deliver):
-    coupon = Message.objects.get(order=delivered_order, kind=MessageKind.COUPON)
+    coupon = Message.objects.get(order=delivered_order, kind=kinds.COUPON)
 
     sent_after(2)
     sent_after(10)
@@ -93,7 +94,7 @@ def test_the_coupon_has_a_unique_code_that_stays_the_same_on_retry(delivered_ord
 
 
 def test_the_coupon_is_an_issued_single_use_code_for_the_customer(delivered_order, store):
-    coupon = Message.objects.get(order=delivered_order, kind=MessageKind.COUPON)
+    coupon = Message.objects.get(order=delivered_order, kind=kinds.COUPON)
 
     issued = DiscountCode.objects.get(code=coupon.data["coupon_code"])
 
@@ -115,7 +116,7 @@ def test_a_replayed_delivery_issues_no_second_coupon(delivered_order):
 
 
 def test_the_coupon_used_on_the_next_order_is_recorded_as_redeemed(delivered_order, store):
-    code = Message.objects.get(order=delivered_order, kind=MessageKind.COUPON).data["coupon_code"]
+    code = Message.objects.get(order=delivered_order, kind=kinds.COUPON).data["coupon_code"]
 
     place_order(
         store, number="#2", external_id="2", discount_codes=[DiscountUse(code=code.lower(), amount=Decimal("2.50"))]

@@ -61,7 +61,7 @@ def test_the_order_page_shows_the_orders_messages_with_state_and_reason(client, 
     page = client.get(f"/admin/orders/order/{order.pk}/change/")
 
     assert page.status_code == 200
-    assert "Order Confirmation" in page.text
+    assert "Order confirmation" in page.text
     assert "Sent" in page.text
     assert "Suppressed" in page.text
     assert "the customer has not opted in to SMS" in page.text

@@ -6,8 +6,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from notifications import kinds
 from notifications.channels import sms
-from notifications.models import Message, MessageKind, MessageState
+from notifications.models import Message, MessageState
 from notifications.services import messages_claim, messages_dispatch_due
 from orders import services
 from orders.inputs import LineItemInput
@@ -113,7 +114,7 @@ def test_out_for_delivery_arriving_after_delivered_sends_nothing(store, deliver)
     deliver(checkpoint, shipment, "out_for_delivery", now - timedelta(hours=4))
 
     assert "out_for_delivery" not in kinds_sent()
-    assert not Message.objects.filter(kind=MessageKind.OUT_FOR_DELIVERY).exists()
+    assert not Message.objects.filter(kind=kinds.OUT_FOR_DELIVERY).exists()
 
 
 def test_an_sms_due_at_23_in_the_recipients_zone_goes_out_at_8(store, deliver):

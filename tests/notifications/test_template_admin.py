@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from notifications import kinds
 from notifications.admin import MessageTemplateForm
 from notifications.flows import messaging_for
-from notifications.models import Channel, Flow, MessageKind, MessageTemplate
+from notifications.models import Channel, Flow, MessageTemplate
 from orders.models import OrderSource
 from tests.orders.factories import UserFactory, place_order
 
@@ -34,7 +35,7 @@ def outsider(other_store):
 
 def shipped_template(store, **fields) -> MessageTemplate:
     values = {
-        "kind": MessageKind.SHIPPED,
+        "kind": kinds.SHIPPED,
         "channel": Channel.EMAIL,
         "locale": "en",
         "subject": "Parcel for {{ order.number }}",
@@ -46,7 +47,7 @@ def shipped_template(store, **fields) -> MessageTemplate:
 def form_data(store, **fields) -> dict:
     values = {
         "store": store.pk,
-        "kind": MessageKind.SHIPPED,
+        "kind": kinds.SHIPPED,
         "channel": Channel.EMAIL,
         "locale": "en",
         "subject": "Parcel for {{ order.number }}",

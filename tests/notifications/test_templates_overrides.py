@@ -5,25 +5,26 @@ import re
 
 import pytest
 
-from notifications.models import Channel, MessageKind
+from notifications import kinds
+from notifications.models import Channel
 from notifications.rendering import render
 from tests.notifications.template_samples import sample, template
 
 
 def test_a_language_without_templates_falls_back_to_english():
-    context = sample(MessageKind.SHIPPED)
+    context = sample(kinds.SHIPPED)
 
-    portuguese = render(kind=MessageKind.SHIPPED, channel=Channel.EMAIL, locale="pt", context=context)
+    portuguese = render(kind=kinds.SHIPPED, channel=Channel.EMAIL, locale="pt", context=context)
 
-    assert portuguese == render(kind=MessageKind.SHIPPED, channel=Channel.EMAIL, locale="en", context=context)
+    assert portuguese == render(kind=kinds.SHIPPED, channel=Channel.EMAIL, locale="en", context=context)
 
 
 def test_a_locale_that_looks_like_a_path_is_never_read():
-    context = sample(MessageKind.SHIPPED)
+    context = sample(kinds.SHIPPED)
 
-    rendered = render(kind=MessageKind.SHIPPED, channel=Channel.SMS, locale="../en", context=context)
+    rendered = render(kind=kinds.SHIPPED, channel=Channel.SMS, locale="../en", context=context)
 
-    assert rendered == render(kind=MessageKind.SHIPPED, channel=Channel.SMS, locale="en", context=context)
+    assert rendered == render(kind=kinds.SHIPPED, channel=Channel.SMS, locale="en", context=context)
 
 
 @pytest.mark.django_db
@@ -31,7 +32,7 @@ def test_an_override_wins_for_its_language_and_the_files_serve_the_others(store)
     template(
         store, locale="de", subject="Unterwegs: {{ order.number }}", body="<p>Hallo {{ customer.first_name }}!</p>"
     )
-    context = sample(MessageKind.SHIPPED)
+    context = sample(kinds.SHIPPED)
 
     german = render(kind="shipped", channel="email", locale="de", context=context, store_id=store.pk)
     french = render(kind="shipped", channel="email", locale="fr", context=context, store_id=store.pk)
@@ -46,7 +47,7 @@ def test_an_override_wins_for_its_language_and_the_files_serve_the_others(store)
 @pytest.mark.django_db
 def test_the_lookup_is_override_then_file_in_the_language_then_the_same_in_english(store):
     template(store, locale="en", subject="EN override", body="<p>en override</p>")
-    context = sample(MessageKind.SHIPPED)
+    context = sample(kinds.SHIPPED)
 
     german = render(kind="shipped", channel="email", locale="de", context=context, store_id=store.pk)
     portuguese = render(kind="shipped", channel="email", locale="pt", context=context, store_id=store.pk)
@@ -85,7 +86,7 @@ def test_an_override_with_its_own_text_part_uses_it(store):
 @pytest.mark.django_db
 def test_an_override_that_fails_while_rendering_falls_back_to_the_default(store, caplog):
     broken = template(store, subject="Hi {{ order.number / 0 }}", body="<p>x</p>")
-    context = sample(MessageKind.SHIPPED)
+    context = sample(kinds.SHIPPED)
 
     with caplog.at_level(logging.WARNING, logger="notifications.rendering"):
         rendered = render(kind="shipped", channel="email", locale="en", context=context, store_id=store.pk)

@@ -8,7 +8,8 @@ from django.core import mail
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from notifications.models import Message, MessageKind, MessageState
+from notifications import kinds
+from notifications.models import Message, MessageState
 from notifications.services import messages_dispatch_due
 from orders import services
 from orders.events import describe
@@ -51,7 +52,7 @@ def events_of(kind: str) -> list[DomainEvent]:
 
 def delay_notices_sent() -> int:
     messages_dispatch_due()
-    return Message.objects.filter(kind=MessageKind.DELAYED, state=MessageState.SENT).count()
+    return Message.objects.filter(kind=kinds.DELAYED, state=MessageState.SENT).count()
 
 
 def in_transit_since_monday(store, clock, **kwargs) -> Shipment:
