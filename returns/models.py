@@ -101,6 +101,11 @@ class ReturnPolicy(models.Model):
         if not (self.allow_refund or self.allow_exchange or self.allow_store_credit):
             raise ValidationError("Allow at least one resolution.")
 
+    def text_for(self, language: str) -> str:
+        """The policy text in `language`, else in English, else in any language given."""
+        texts = self.policy_text if isinstance(self.policy_text, dict) else {}
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+
     @property
     def category_list(self) -> list[str]:
         return _lines(self.non_returnable_categories)

@@ -1,6 +1,7 @@
 """Reads that turn rows into the policy's plain data (`returns.policy`), and the answers built on them."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,18 @@ from orders.models import Order, OrderStatus, Shipment, ShipmentItem, Store
 from postpurchase.money import ZERO
 
 from .models import INACTIVE, ReturnItem, ReturnPolicy, ReturnRequest
-from .policy import Line, LineEligibility, Parcel, Reason, Terms, Window, lines_eligibility, return_window
+from .policy import (
+    Line,
+    LineEligibility,
+    Parcel,
+    Quote,
+    Reason,
+    Terms,
+    Window,
+    lines_eligibility,
+    return_quote,
+    return_window,
+)
 
 
 def policy_terms(store: Store) -> Terms:
@@ -69,6 +81,8 @@ class OrderReturnFacts:
     returned: dict[int, int]  # line id -> quantity in returns that still stand
     refunded: Decimal  # refunds of returns that still stand
     cancelled: bool
+    discount_total: Decimal
+    paid_total: Decimal
 
     def eligibility(self, *, now: datetime, zone: ZoneInfo) -> list[LineEligibility]:
         return lines_eligibility(
@@ -79,6 +93,20 @@ class OrderReturnFacts:
             now=now,
             zone=zone,
             cancelled=self.cancelled,
+        )
+
+    def quote(self, *, taking: Mapping[int, int], resolution: str) -> Quote:
+        """The exact amounts of returning `taking` (line id -> quantity) now: what the customer
+        is shown before confirming is what the request records."""
+        return return_quote(
+            self.terms,
+            lines=self.lines,
+            discount_total=self.discount_total,
+            paid_total=self.paid_total,
+            returned=self.returned,
+            refunded=self.refunded,
+            taking=taking,
+            resolution=resolution,
         )
 
 
@@ -125,6 +153,8 @@ def order_return_facts(order: Order, *, terms: Terms | None = None) -> OrderRetu
         returned=returned,
         refunded=refunded,
         cancelled=order.status == OrderStatus.CANCELLED,
+        discount_total=order.discount_total,
+        paid_total=order.total,
     )
 
 
@@ -132,6 +162,11 @@ def order_eligibility(order: Order) -> list[LineEligibility]:
     """Per line of the order: how many units can be returned now, or why none."""
     facts = order_return_facts(order)
     return facts.eligibility(now=timezone.now(), zone=order.store.zone)
+
+
+def return_preview(*, order: Order, taking: Mapping[int, int], resolution: str) -> Quote:
+    """What returning these quantities by `resolution` would refund or credit (quantities unchecked)."""
+    return order_return_facts(order).quote(taking=taking, resolution=resolution)
 
 
 def customer_recent_returns(order: Order, *, now: datetime) -> int:

@@ -18,7 +18,7 @@ from orders.services import discount_code_issue, order_status_advance
 from postpurchase.exceptions import DomainError, InvalidTransition
 from returns.events import return_event_record
 from returns.models import ITEMS_BACK, ItemCondition, Resolution, ReturnItem, ReturnRequest, ReturnStatus
-from returns.policy import auto_approves, needs_review, return_quote
+from returns.policy import auto_approves, needs_review
 from returns.selectors import customer_recent_returns, order_return_facts
 
 _RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -139,16 +139,7 @@ def return_request_create(
     lines = _check_items(
         order, items, resolution=resolution, eligible=eligible, terms_reasons={r.code: r for r in terms.reasons}
     )
-    quote = return_quote(
-        terms,
-        lines=facts.lines,
-        discount_total=order.discount_total,
-        paid_total=order.total,
-        returned=facts.returned,
-        refunded=facts.refunded,
-        taking={item.line_item_id: item.quantity for item in items},
-        resolution=resolution,
-    )
+    quote = facts.quote(taking={item.line_item_id: item.quantity for item in items}, resolution=resolution)
     recent = customer_recent_returns(order, now=now)
     rr = ReturnRequest(
         store=order.store,

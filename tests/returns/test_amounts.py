@@ -116,3 +116,20 @@ def test_a_cheap_item_under_the_keep_it_threshold_is_refunded_without_coming_bac
 
     assert (cheap.keep_items, cheap.shipping_fee, cheap.refund_amount) == (True, D("0.00"), D("8.00"))
     assert (dear.keep_items, dear.refund_amount) == (False, D("27.00"))
+
+
+def test_the_preview_a_customer_confirms_is_what_the_return_records(store):
+    from returns.selectors import return_preview
+
+    policy(store, restocking_fee_percent=D("10"), credit_bonus=CreditBonus.PERCENT, credit_bonus_value=D("5"))
+    order = priced_order(store, [(3, "9.99"), (1, "15.00")], discount="4.99")
+    first_line = order.line_items.first()
+
+    preview = return_preview(order=order, taking={first_line.pk: 2}, resolution="store_credit")
+    rr = request_return(order, (0, 2), resolution="store_credit")
+
+    assert (preview.items_amount, preview.refund_amount, preview.bonus_amount) == (
+        rr.items_amount,
+        rr.refund_amount,
+        rr.bonus_amount,
+    )
