@@ -45,6 +45,7 @@ class ReturnPolicyAdmin(StoreScopedAdmin):
                     "restocking_fee_percent",
                     "return_shipping_fee",
                     "waive_fees_for_credit_and_exchange",
+                    "exchange_price_difference",
                     "keep_it_below",
                 ]
             },

@@ -42,6 +42,7 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
         "shipping_fee": str(rr.shipping_fee),
         "refund_amount": str(rr.refund_amount),
         "bonus_amount": str(rr.bonus_amount),
+        "amount_due": str(rr.amount_due),
         "keep_items": rr.keep_items,
         "items": [
             {

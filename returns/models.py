@@ -65,6 +65,11 @@ class ReturnPolicy(models.Model):
         validators=[MinValueValidator(0)], help_text="Per return, in the order's currency."
     )
     waive_fees_for_credit_and_exchange = models.BooleanField(default=True)
+    exchange_price_difference = models.BooleanField(
+        default=False,
+        help_text="Exchange for a variant at another price: the difference is refunded or paid. "
+        "Off: only variants at the same price.",
+    )
     keep_it_below = MoneyField(
         null=True, blank=True, default=None, help_text="Refund without a return when the items are worth less."
     )
@@ -205,6 +210,7 @@ class ReturnRequest(models.Model):
     shipping_fee = MoneyField()
     refund_amount = MoneyField(help_text="Money back (or the credit before its bonus): items less fees.")
     bonus_amount = MoneyField(help_text="Store credit only: added by the store.")
+    amount_due = MoneyField(help_text="Exchange only: what the customer pays (a dearer variant, fees).")
     keep_items = models.BooleanField(default=False, help_text="Resolved without the items coming back.")
     needs_review = models.BooleanField(default=False, help_text="The customer made many returns lately.")
     customer_note = models.TextField(blank=True)

@@ -14,6 +14,9 @@ Money rules (all `Decimal`, whole cents, never floats):
 3. Fees (restocking as a percent of the items, return shipping flat per return) come off the
    items' worth, waived for store credit and exchanges if the policy says so; a refund is never
    below zero and never above what is left of what the order paid after earlier refunds.
+   An exchange refunds nothing but the list-price difference to a cheaper variant (when the
+   policy settles differences), and the customer owes (`due_amount`) a dearer variant's
+   difference and any fees not waived.
 4. A store-credit bonus (flat or percent of the credit) is added on top of the refund; it is the
    store's gift and does not count against what was paid.
 """
@@ -65,6 +68,7 @@ class Terms:
     restocking_fee_percent: Decimal = ZERO
     return_shipping_fee: Decimal = ZERO
     waive_fees_for_credit_and_exchange: bool = True
+    exchange_price_difference: bool = False  # False: exchanges only for a variant at the same price
     keep_it_below: Decimal | None = None
     auto_approve_below: Decimal | None = None
     auto_approve_reasons: frozenset[str] = frozenset()  # empty: any reason
@@ -240,9 +244,10 @@ class Quote:
     items_amount: Decimal
     restocking_fee: Decimal
     shipping_fee: Decimal
-    refund_amount: Decimal  # money back, or the credit before its bonus; none for an exchange
+    refund_amount: Decimal  # money back, or the credit before its bonus
     bonus_amount: Decimal
     keep_items: bool  # "keep it": resolved without the items coming back
+    due_amount: Decimal = ZERO  # an exchange: what the customer pays (dearer variant, fees)
 
     @property
     def credit_amount(self) -> Decimal:
@@ -259,11 +264,14 @@ def return_quote(
     refunded: Decimal,
     taking: Mapping[int, int],
     resolution: str,
+    price_difference: Decimal = ZERO,
 ) -> Quote:
     """The exact amounts of returning `taking` (line id -> quantity) by `resolution`.
 
     `returned` and `refunded` are what earlier returns of the order that still stand took;
     `paid_total` is what the order cost the customer (its total). Quantities are assumed checked.
+    `price_difference` (exchanges): the replacements' list prices less the returned units' list
+    prices; negative when the customer picked a cheaper variant.
     """
     lines = list(lines)
     shares = discount_shares(lines, discount_total)
@@ -284,10 +292,14 @@ def return_quote(
     keep = resolution != Resolution.EXCHANGE and terms.keep_it_below is not None and ZERO < items < terms.keep_it_below
     if keep:
         shipping = ZERO  # nothing is shipped back
+    left_to_refund = max(ZERO, paid_total - refunded)
+    due = ZERO
     if resolution == Resolution.EXCHANGE:
-        refund = ZERO  # the value goes into the replacement
+        # The items' value goes into the replacement; only the difference and fees move money.
+        balance = -price_difference - restocking - shipping
+        refund = min(max(ZERO, balance), left_to_refund)
+        due = max(ZERO, -balance)
     else:
-        left_to_refund = max(ZERO, paid_total - refunded)
         refund = min(max(ZERO, items - restocking - shipping), left_to_refund)
     bonus = ZERO
     if resolution == Resolution.STORE_CREDIT and refund > ZERO:
@@ -295,7 +307,7 @@ def return_quote(
             bonus = cents(terms.credit_bonus_value)
         elif terms.credit_bonus == CreditBonus.PERCENT:
             bonus = cents(refund * terms.credit_bonus_value / HUNDRED)
-    return Quote(amounts, items, restocking, shipping, refund, bonus, keep)
+    return Quote(amounts, items, restocking, shipping, refund, bonus, keep, due)
 
 
 def auto_approves(terms: Terms, *, items_amount: Decimal, reasons: Iterable[str], recent_returns: int) -> bool:

@@ -58,6 +58,7 @@ def policy_terms(store: Store) -> Terms:
         restocking_fee_percent=Decimal(policy.restocking_fee_percent),
         return_shipping_fee=policy.return_shipping_fee,
         waive_fees_for_credit_and_exchange=policy.waive_fees_for_credit_and_exchange,
+        exchange_price_difference=policy.exchange_price_difference,
         keep_it_below=policy.keep_it_below,
         auto_approve_below=policy.auto_approve_below,
         auto_approve_reasons=frozenset(policy.auto_approve_reason_list),
@@ -95,7 +96,7 @@ class OrderReturnFacts:
             cancelled=self.cancelled,
         )
 
-    def quote(self, *, taking: Mapping[int, int], resolution: str) -> Quote:
+    def quote(self, *, taking: Mapping[int, int], resolution: str, price_difference: Decimal = ZERO) -> Quote:
         """The exact amounts of returning `taking` (line id -> quantity) now: what the customer
         is shown before confirming is what the request records."""
         return return_quote(
@@ -107,6 +108,7 @@ class OrderReturnFacts:
             refunded=self.refunded,
             taking=taking,
             resolution=resolution,
+            price_difference=price_difference,
         )
 
 
@@ -164,9 +166,12 @@ def order_eligibility(order: Order) -> list[LineEligibility]:
     return facts.eligibility(now=timezone.now(), zone=order.store.zone)
 
 
-def return_preview(*, order: Order, taking: Mapping[int, int], resolution: str) -> Quote:
-    """What returning these quantities by `resolution` would refund or credit (quantities unchecked)."""
-    return order_return_facts(order).quote(taking=taking, resolution=resolution)
+def return_preview(
+    *, order: Order, taking: Mapping[int, int], resolution: str, price_difference: Decimal = ZERO
+) -> Quote:
+    """What returning these quantities by `resolution` would refund, credit or cost (quantities
+    unchecked; `price_difference` as `returns.policy.return_quote` takes it)."""
+    return order_return_facts(order).quote(taking=taking, resolution=resolution, price_difference=price_difference)
 
 
 def customer_recent_returns(order: Order, *, now: datetime) -> int:

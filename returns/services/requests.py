@@ -16,9 +16,10 @@ from django.utils import timezone
 from orders.models import DiscountPurpose, DiscountValue, LineItem, Order, OrderStatus, Product
 from orders.services import discount_code_issue, order_status_advance
 from postpurchase.exceptions import DomainError, InvalidTransition
+from postpurchase.money import ZERO
 from returns.events import return_event_record
 from returns.models import ITEMS_BACK, ItemCondition, Resolution, ReturnItem, ReturnRequest, ReturnStatus
-from returns.policy import auto_approves, needs_review
+from returns.policy import Terms, auto_approves, needs_review
 from returns.selectors import customer_recent_returns, order_return_facts
 
 _RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -65,11 +66,13 @@ def _move(rr: ReturnRequest, status: str, *, fields: Sequence[str] = ()) -> None
 
 
 def _check_items(
-    order: Order, items: Sequence[ReturnItemInput], *, resolution: str, eligible: dict[int, int], terms_reasons: dict
-) -> dict[int, LineItem]:
+    order: Order, items: Sequence[ReturnItemInput], *, resolution: str, eligible: dict[int, int], terms: Terms
+) -> tuple[dict[int, LineItem], dict[int, Product]]:
+    """The order's lines and, for an exchange, the variant per line; DomainError for bad input."""
     if not items:
         raise DomainError("Pick at least one item to return.")
     lines = {li.pk: li for li in order.line_items.select_related("product")}
+    variants: dict[int, Product] = {}
     seen: set[int] = set()
     for item in items:
         line = lines.get(item.line_item_id)
@@ -83,7 +86,7 @@ def _check_items(
                 f"At most {eligible.get(line.pk, 0)} of {line.title} can be returned.",
                 extra={"line_item_id": line.pk, "returnable_quantity": eligible.get(line.pk, 0)},
             )
-        reason = terms_reasons.get(item.reason)
+        reason = terms.reason(item.reason)
         if reason is None:
             raise DomainError("Pick one of the reasons offered.", extra={"reason": item.reason})
         if reason.requires_comment and not item.comment.strip():
@@ -93,22 +96,26 @@ def _check_items(
         if reason.requires_photo and item.photo_count < 1:
             raise DomainError(f"Please add a photo for “{reason.label}”.", extra={"line_item_id": line.pk})
         if resolution == Resolution.EXCHANGE:
-            _check_exchange(line, item.exchange_for_id)
+            variants[line.pk] = _check_exchange(line, item.exchange_for_id, terms=terms)
         elif item.exchange_for_id is not None:
             raise DomainError("Only an exchange names a variant to exchange for.")
-    return lines
+    return lines, variants
 
 
-def _check_exchange(line: LineItem, exchange_for_id: int | None) -> None:
-    """Another variant of the same product, at the same price (price differences: not settled yet)."""
+def _check_exchange(line: LineItem, exchange_for_id: int | None, *, terms: Terms) -> Product:
+    """Another variant of the same product; at the same price unless the policy settles differences."""
     product = line.product
     if exchange_for_id is None or product is None:
         raise DomainError("Pick the variant you want instead.", extra={"line_item_id": line.pk})
     variant = product.variants().filter(pk=exchange_for_id).first()
     if variant is None:
         raise DomainError("That is not a variant of this product.", extra={"exchange_for_id": exchange_for_id})
-    if variant.price != line.unit_price:
+    if variant.final_sale or not variant.returnable:
+        # A replacement must itself be an item the customer could bring back.
+        raise DomainError("That variant cannot be exchanged for.", extra={"exchange_for_id": exchange_for_id})
+    if variant.price != line.unit_price and not terms.exchange_price_difference:
         raise DomainError("An exchange is for a variant at the same price.", extra={"exchange_for_id": exchange_for_id})
+    return variant
 
 
 @transaction.atomic(durable=True)
@@ -128,6 +135,8 @@ def return_request_create(
     3. Price it (`returns.policy.return_quote`), save it under a fresh RMA number, record
        `return.requested`; approve it at once when the auto-approval rules say so.
     """
+    if len(customer_note) > MAX_COMMENT:
+        raise DomainError(f"A note is at most {MAX_COMMENT} characters.")
     order = Order.objects.select_for_update(of=("self",)).select_related("store", "customer").get(pk=order.pk)
     facts = order_return_facts(order)
     terms = facts.terms
@@ -136,10 +145,20 @@ def return_request_create(
     now = timezone.now()
     eligibility = facts.eligibility(now=now, zone=order.store.zone)
     eligible = {e.line_id: e.returnable_quantity for e in eligibility}
-    lines = _check_items(
-        order, items, resolution=resolution, eligible=eligible, terms_reasons={r.code: r for r in terms.reasons}
+    lines, variants = _check_items(order, items, resolution=resolution, eligible=eligible, terms=terms)
+    difference = sum(
+        (
+            (variants[i.line_item_id].price - lines[i.line_item_id].unit_price) * i.quantity
+            for i in items
+            if i.line_item_id in variants
+        ),
+        ZERO,
     )
-    quote = facts.quote(taking={item.line_item_id: item.quantity for item in items}, resolution=resolution)
+    quote = facts.quote(
+        taking={item.line_item_id: item.quantity for item in items},
+        resolution=resolution,
+        price_difference=difference,
+    )
     recent = customer_recent_returns(order, now=now)
     rr = ReturnRequest(
         store=order.store,
@@ -152,9 +171,10 @@ def return_request_create(
         shipping_fee=quote.shipping_fee,
         refund_amount=quote.refund_amount,
         bonus_amount=quote.bonus_amount,
+        amount_due=quote.due_amount,
         keep_items=quote.keep_items,
         needs_review=needs_review(terms, recent_returns=recent),
-        customer_note=customer_note.strip()[:MAX_COMMENT],
+        customer_note=customer_note.strip(),
     )
     for _attempt in range(5):
         rr.number = _rma_number()
@@ -166,7 +186,7 @@ def return_request_create(
             rr.pk = None
     else:
         raise DomainError("Could not number the return; please try again.")
-    reasons = {r.code: r for r in terms.reasons}
+    labels = {reason.code: reason.label for reason in terms.reasons}
     ReturnItem.objects.bulk_create(
         ReturnItem(
             request=rr,
@@ -174,9 +194,9 @@ def return_request_create(
             quantity=item.quantity,
             amount=quote.line_amounts[item.line_item_id],
             reason=item.reason,
-            reason_label=reasons[item.reason].label,
+            reason_label=labels[item.reason],
             comment=item.comment.strip(),
-            exchange_for=Product.objects.get(pk=item.exchange_for_id) if item.exchange_for_id else None,
+            exchange_for=variants.get(item.line_item_id),
         )
         for item in items
     )

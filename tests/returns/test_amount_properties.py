@@ -5,13 +5,16 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from postpurchase.money import ZERO
 from returns.models import CreditBonus
 from returns.policy import Line, Terms, discount_shares, return_quote
 
 D = Decimal
 
 
-def _quote(lines, *, discount, paid, returned, refunded, taking, terms=None, resolution="refund"):
+def _quote(
+    lines, *, discount, paid, returned, refunded, taking, terms=None, resolution="refund", price_difference=ZERO
+):
     return return_quote(
         terms or Terms(),
         lines=lines,
@@ -21,6 +24,7 @@ def _quote(lines, *, discount, paid, returned, refunded, taking, terms=None, res
         refunded=refunded,
         taking=taking,
         resolution=resolution,
+        price_difference=price_difference,
     )
 
 
@@ -60,6 +64,18 @@ def test_over_any_sequence_of_partial_returns_refunds_never_exceed_what_was_paid
         open_lines = [line for line in lines if returned[line.id] < line.quantity]
         picked = data.draw(st.lists(st.sampled_from(open_lines), min_size=1, unique_by=lambda line: line.id))
         taking = {line.id: data.draw(st.integers(1, line.quantity - returned[line.id])) for line in picked}
+        # An exchange may be for a cheaper or dearer variant: up to the whole list price either way.
+        difference = (
+            sum(
+                (
+                    data.draw(st.decimals(min_value=-line.unit_price, max_value=line.unit_price, places=2))
+                    * taking[line.id]
+                )
+                for line in picked
+            )
+            if resolution == "exchange"
+            else D("0.00")
+        )
         quote = _quote(
             lines,
             discount=discount,
@@ -69,6 +85,7 @@ def test_over_any_sequence_of_partial_returns_refunds_never_exceed_what_was_paid
             taking=taking,
             terms=terms,
             resolution=resolution,
+            price_difference=difference,
         )
         amounts = [
             quote.items_amount,

@@ -137,3 +137,28 @@ def test_a_reason_that_requires_a_comment_or_photo_is_refused_without_one(store)
         request_return(order, (0, 1), reason="damaged")
     with pytest.raises(DomainError, match="reasons offered"):
         request_return(order, (0, 1), reason="changed_mind")
+
+
+def test_only_what_was_shipped_can_be_returned_when_shipments_list_their_items(store):
+    from orders.models import Shipment, ShipmentItem
+
+    order = delivered_order(store)
+    shipment = Shipment.objects.get(order=order)
+    ShipmentItem.objects.create(shipment=shipment, line_item=line(order, 0), quantity=1)
+
+    assert _by_title(order) == {"Linen tee": (1, ""), "Wool cap": (0, "not shipped yet")}
+
+
+def test_a_return_parcel_does_not_start_or_extend_the_window(store):
+    from orders.models import Shipment, ShipmentDirection
+
+    order = delivered_order(store, delivered_days_ago=31)
+    Shipment.objects.create(
+        store=store,
+        order=order,
+        direction=ShipmentDirection.RETURN,
+        shipped_at=timezone.now(),
+        delivered_at=timezone.now(),
+    )
+
+    assert _by_title(order)["Linen tee"][0] == 0

@@ -192,27 +192,64 @@ def test_a_resolution_the_store_does_not_offer_is_refused(store):
         request_return(order, (0, 1), resolution="refund")
 
 
-def test_an_exchange_names_another_variant_of_the_same_product_at_the_same_price(store):
+@pytest.fixture
+def tees(store):
+    """An order of two linen tees (25.00) whose product has a large (25.00) and an XL (29.00) variant."""
     from orders.models import Product
-    from returns.services import ReturnItemInput, return_request_create
 
     order = delivered_order(store)
-    tee = Product.objects.get(sku="TEE-1")
-    Product.objects.filter(pk=tee.pk).update(group="tee")
-    larger = Product.objects.create(store=store, sku="TEE-L", title="Linen tee L", price=Decimal("25.00"), group="tee")
-    dearer = Product.objects.create(
-        store=store, sku="TEE-XL", title="Linen tee XL", price=Decimal("29.00"), group="tee"
-    )
-    cap = Product.objects.get(sku="CAP-1")
+    Product.objects.filter(sku="TEE-1").update(group="tee")
+    variants = {
+        sku: Product.objects.create(store=store, sku=sku, title=f"Linen tee {sku}", price=Decimal(price), group="tee")
+        for sku, price in (("TEE-L", "25.00"), ("TEE-XL", "29.00"), ("TEE-XS", "21.50"))
+    }
+    return order, variants
 
-    def exchange(product):
-        item = ReturnItemInput(line_item_id=line(order).pk, quantity=1, reason="too_small", exchange_for_id=product.pk)
-        return return_request_create(order=order, items=[item], resolution="exchange")
+
+def _exchange(order, product, quantity=1):
+    from returns.services import ReturnItemInput, return_request_create
+
+    item = ReturnItemInput(
+        line_item_id=line(order).pk, quantity=quantity, reason="too_small", exchange_for_id=product.pk
+    )
+    return return_request_create(order=order, items=[item], resolution="exchange")
+
+
+def test_an_exchange_is_for_another_variant_of_the_same_product_at_the_same_price(store, tees):
+    from orders.models import Product
+
+    order, variants = tees
 
     with pytest.raises(DomainError, match="not a variant"):
-        exchange(cap)
+        _exchange(order, Product.objects.get(sku="CAP-1"))
     with pytest.raises(DomainError, match="same price"):
-        exchange(dearer)
-    rr = exchange(larger)
+        _exchange(order, variants["TEE-XL"])
+    rr = _exchange(order, variants["TEE-L"])
 
-    assert (rr.refund_amount, rr.items.get().exchange_for) == (Decimal("0.00"), larger)
+    assert (rr.refund_amount, rr.amount_due, rr.items.get().exchange_for) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        variants["TEE-L"],
+    )
+
+
+def test_a_final_sale_variant_cannot_be_taken_in_exchange(store, tees):
+    order, variants = tees
+    variants["TEE-L"].final_sale = True
+    variants["TEE-L"].save()
+
+    with pytest.raises(DomainError, match="cannot be exchanged for"):
+        _exchange(order, variants["TEE-L"])
+
+
+def test_when_the_policy_settles_differences_a_dearer_variant_is_paid_and_a_cheaper_one_refunded(store, tees):
+    policy(store, exchange_price_difference=True)
+    order, variants = tees
+
+    dearer = _exchange(order, variants["TEE-XL"])
+    cheaper = _exchange(order, variants["TEE-XS"])
+
+    assert (dearer.amount_due, dearer.refund_amount) == (Decimal("4.00"), Decimal("0.00"))
+    assert (cheaper.amount_due, cheaper.refund_amount) == (Decimal("0.00"), Decimal("3.50"))
+    event = DomainEvent.objects.get(order=order, kind="return.requested", data__return_id=dearer.pk)
+    assert event.data["amount_due"] == "4.00"
