@@ -13,7 +13,7 @@ from django.utils import timezone
 from orders.models import Order, OrderStatus, Shipment, ShipmentItem, Store
 from postpurchase.money import ZERO
 
-from .models import INACTIVE, ReturnItem, ReturnPolicy, ReturnRequest
+from .models import INACTIVE, ClosedReturnWindow, ReturnItem, ReturnPolicy, ReturnRequest
 from .policy import (
     Line,
     LineEligibility,
@@ -148,10 +148,20 @@ def order_return_facts(order: Order, *, terms: Terms | None = None) -> OrderRetu
         .values_list("line_item_id", "q")
     )
     refunded = ReturnRequest.objects.filter(order=order).active().aggregate(s=Sum("refund_amount"))["s"] or ZERO
+    window = return_window(terms, parcels=parcels, tags=customer_tags(order))
+    closed = ClosedReturnWindow.objects.filter(order=order).values_list("ended_at", flat=True).first()
+    if window is not None and closed is not None:
+        # Closed is final: loyalty has released the points, so a late delivery scan or a new tag
+        # that would lengthen the window reopens nothing.
+        window = Window(
+            starts_at=window.starts_at,
+            closes_at=min(window.closes_at, closed - timedelta(days=terms.grace_days)),
+            ends_at=min(window.ends_at, closed),
+        )
     return OrderReturnFacts(
         terms=terms,
         lines=lines,
-        window=return_window(terms, parcels=parcels, tags=customer_tags(order)),
+        window=window,
         returned=returned,
         refunded=refunded,
         cancelled=order.status == OrderStatus.CANCELLED,

@@ -53,6 +53,20 @@ def test_without_a_delivery_scan_the_window_counts_from_shipping_plus_the_allowa
     assert returns_close_windows() == [order.pk]
 
 
+def test_a_closed_window_stays_closed_when_a_late_delivery_scan_would_lengthen_it(store):
+    from orders.models import Shipment
+    from returns.selectors import order_eligibility
+
+    policy(store, window_days=10, unscanned_allowance_days=5)
+    order = delivered_order(store, delivered_days_ago=None, shipped_days_ago=16)
+    returns_close_windows()
+
+    Shipment.objects.filter(order=order).update(delivered_at=timezone.now() - timedelta(days=1))
+
+    assert [e.why_not for e in order_eligibility(order)] == ["window_closed", "window_closed"]
+    assert returns_close_windows() == []
+
+
 def test_cancelled_and_imported_orders_are_left_alone(store):
     cancelled = delivered_order(store, number="#1", delivered_days_ago=40)
     imported = delivered_order(store, number="#2", delivered_days_ago=40)
@@ -73,3 +87,9 @@ def test_the_command_dry_run_counts_without_recording(store, capsys):
     assert dry.strip() == "1 return windows would close."
     assert real.strip() == "1 return windows closed."
     assert _closed().count() == 1
+
+
+def test_the_beat_closes_windows_every_hour(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["returns-close-windows"]
+
+    assert schedule == {"task": returns_close_windows_task.name, "schedule": 3600.0}
