@@ -165,3 +165,21 @@ def test_a_return_parcel_does_not_start_or_extend_the_window(store):
     )
 
     assert _by_title(order)["Linen tee"][0] == 0
+
+
+def test_eligibility_costs_the_same_queries_however_many_lines_and_returns_an_order_has(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.returns.factories import priced_order
+
+    def queries_for(lines: int, returns: int, number: str) -> int:
+        order = priced_order(store, [(2, "10.00")] * lines, number=number)
+        for index in range(returns):
+            request_return(order, (index, 1))
+        order.refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            order_eligibility(order)
+        return len(queries)
+
+    assert queries_for(1, 0, "#1") == queries_for(5, 3, "#2")

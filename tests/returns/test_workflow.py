@@ -253,3 +253,15 @@ def test_when_the_policy_settles_differences_a_dearer_variant_is_paid_and_a_chea
     assert (cheaper.amount_due, cheaper.refund_amount) == (Decimal("0.00"), Decimal("3.50"))
     event = DomainEvent.objects.get(order=order, kind="return.requested", data__return_id=dearer.pk)
     assert event.data["amount_due"] == "4.00"
+
+
+def test_every_return_event_reads_as_a_sentence_on_the_timeline(store):
+    from returns.events import RETURN_KINDS, RETURN_WINDOW_CLOSED
+
+    rr = request_return(delivered_order(store), (0, 1))
+    data = {"number": rr.number, "currency": "EUR", "refund_amount": "25.00", "bonus_amount": "0.00"}
+
+    for kind in [*RETURN_KINDS.values(), RETURN_WINDOW_CLOSED]:
+        text = describe(DomainEvent(kind=kind, data=data))
+        assert text != kind
+        assert kind == RETURN_WINDOW_CLOSED or rr.number in text
