@@ -107,9 +107,9 @@ class CustomerAdmin(StoreScopedAdmin):
 
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
-    list_display = ["sku", "title", "category", "price", "returnable", "store"]
-    list_filter = ["store", "returnable", "category"]
-    search_fields = ["sku", "title"]
+    list_display = ["sku", "title", "category", "group", "price", "returnable", "final_sale", "store"]
+    list_filter = ["store", "returnable", "final_sale", "category"]
+    search_fields = ["sku", "title", "group"]
     list_select_related = ["store"]
 
 

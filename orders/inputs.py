@@ -45,6 +45,8 @@ class LineItemInput:
     unit_price: Decimal
     sku: str = ""
     external_id: str = ""
+    product_group: str = ""  # variants of one product share it (Shopify's product_id)
+    final_sale: bool | None = None  # None: the platform said nothing, keep what the product says
 
 
 @dataclass(frozen=True, kw_only=True)

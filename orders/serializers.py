@@ -83,6 +83,12 @@ class LineItemInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = serializers.DecimalField(**MONEY)
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    product_group = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Variants of one product share it."
+    )
+    final_sale = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Sold as final sale; omit to keep what is known."
+    )
 
 
 class OrderInputSerializer(serializers.Serializer):

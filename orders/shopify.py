@@ -119,6 +119,8 @@ def _line_item(raw: dict) -> LineItemInput:
         title=_text(raw.get("name") or raw.get("title"), 255),
         quantity=int(raw["quantity"]),
         unit_price=to_money(raw.get("price")),
+        # Variants of one product share its product_id: exchanges offer the product's other variants.
+        product_group=_text(raw.get("product_id"), 64),
     )
 
 

@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class ReturnsConfig(AppConfig):
     name = "returns"
+
+    def ready(self) -> None:
+        # Registers how the timeline words return.* events.
+        from returns import events  # noqa: F401

@@ -21,6 +21,9 @@ class Customer(models.Model):
     locale = models.CharField(max_length=8, choices=LOCALES, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
     birthday = models.DateField(null=True, blank=True)
+    # Labels other apps and the merchant put on a customer (e.g. loyalty's `tier:gold`); rules
+    # elsewhere read them by name (a return window by tag) without importing whoever set them.
+    tags = models.JSONField(default=list, blank=True, help_text='A list of labels, e.g. ["tier:gold", "vip"].')
     external_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -47,6 +50,10 @@ class Product(models.Model):
     category = models.CharField(max_length=100, blank=True)
     price = MoneyField()
     returnable = models.BooleanField(default=True)
+    final_sale = models.BooleanField(default=False, help_text="Sold as final sale: never returnable or exchangeable.")
+    # Variants of one product (sizes, colours) share a group: an exchange offers another product
+    # of the same group. Shopify's line item `product_id`; the API's `product_group`.
+    group = models.CharField(max_length=64, blank=True, help_text="Variants of one product share it.")
     care_instructions = models.TextField(blank=True)
     external_id = models.CharField(max_length=64, blank=True)
 
@@ -54,6 +61,13 @@ class Product(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "sku"], name="product_sku_per_store")]
+        indexes = [models.Index(fields=["store", "group"], name="product_group")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.sku})"
+
+    def variants(self) -> "models.QuerySet[Product]":
+        """The other products of this one's group (none without a group): what it may be exchanged for."""
+        if not self.group:
+            return Product.objects.none()
+        return Product.objects.filter(store_id=self.store_id, group=self.group).exclude(pk=self.pk)

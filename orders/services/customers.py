@@ -38,17 +38,38 @@ def customer_upsert(
 
 
 def products_for_skus(*, store: Store, items) -> dict[str, Product]:
-    """The store's products for these line items' SKUs, creating unknown ones (3 queries)."""
+    """The store's products for these line items' SKUs, creating unknown ones (3 queries).
+
+    What the items say about the product (its variant group, final sale) is kept; one more
+    query updates the products it changed, so an unchanged order costs nothing extra.
+    """
     wanted = {item.sku: item for item in items if item.sku}
     if not wanted:
         return {}
     known = {p.sku: p for p in Product.objects.filter(store=store, sku__in=wanted)}
     missing = [
-        Product(store=store, sku=sku, title=item.title, price=item.unit_price)
+        Product(
+            store=store,
+            sku=sku,
+            title=item.title,
+            price=item.unit_price,
+            group=getattr(item, "product_group", ""),
+            final_sale=bool(getattr(item, "final_sale", None)),
+        )
         for sku, item in wanted.items()
         if sku not in known
     ]
     if missing:
         Product.objects.bulk_create(missing, ignore_conflicts=True)
         known = {p.sku: p for p in Product.objects.filter(store=store, sku__in=wanted)}
+    changed = []
+    for sku, product in known.items():
+        item = wanted[sku]
+        group, final_sale = getattr(item, "product_group", ""), getattr(item, "final_sale", None)
+        if (group and product.group != group) or (final_sale is not None and product.final_sale != final_sale):
+            product.group = group or product.group
+            product.final_sale = product.final_sale if final_sale is None else final_sale
+            changed.append(product)
+    if changed:
+        Product.objects.bulk_update(changed, ["group", "final_sale"])
     return known

@@ -234,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     "messages-sweep": {"task": "notifications.tasks.messages_dispatch_due_task", "schedule": 5.0},
     # Flags late, silent and lost shipments (the tracking app); delay notices follow from its events.
     "shipments-check-delays": {"task": "tracking.tasks.shipments_check_delays_task", "schedule": 15 * 60.0},
+    # Records return_window.closed once per order (returns); loyalty releases pending points on it.
+    "returns-close-windows": {"task": "returns.tasks.returns_close_windows_task", "schedule": 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

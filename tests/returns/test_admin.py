@@ -1,0 +1,119 @@
+"""Merchants read returns and edit their policy in the admin, only for their own stores."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from returns.models import ReturnPolicy
+from tests.orders.factories import UserFactory
+from tests.returns.factories import delivered_order, policy, request_return
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merchant(store):
+    user = UserFactory(username="merchant", stores=[store])
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["orders", "returns"]))
+    return user
+
+
+def test_a_merchant_sees_only_their_stores_returns_and_can_filter_them_by_status(client, merchant, store, other_store):
+    ours = request_return(delivered_order(store), (0, 1))
+    theirs = request_return(delivered_order(other_store), (0, 1))
+    client.force_login(merchant)
+
+    listing = client.get("/admin/returns/returnrequest/")
+    approved = client.get("/admin/returns/returnrequest/?status__exact=approved")
+    foreign = client.get(f"/admin/returns/returnrequest/{theirs.pk}/change/", follow=True)
+
+    assert ours.number in listing.text
+    assert theirs.number not in listing.text
+    assert ours.number not in approved.text
+    assert theirs.number not in foreign.text
+
+
+def test_a_return_page_shows_its_items_and_amounts_without_letting_anyone_change_them(client, merchant, store):
+    rr = request_return(delivered_order(store), (0, 1))
+    client.force_login(merchant)
+
+    page = client.get(f"/admin/returns/returnrequest/{rr.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Linen tee" in page.text
+    assert "25.00" in page.text
+    assert 'name="refund_amount"' not in page.text
+    assert 'name="status"' not in page.text
+
+
+def test_a_merchant_edits_their_policy_with_reasons_and_tag_rules(client, merchant, store):
+    client.force_login(merchant)
+    form = {
+        "store": store.pk,
+        "policy_text": '{"en": "30 days, free returns", "de": "30 Tage"}',
+        "window_days": 45,
+        "grace_days": 2,
+        "unscanned_allowance_days": 7,
+        "non_returnable_categories": "Underwear",
+        "allow_refund": "on",
+        "allow_store_credit": "on",
+        "credit_bonus": "percent",
+        "credit_bonus_value": "10",
+        "restocking_fee_percent": "0",
+        "return_shipping_fee": "0",
+        "waive_fees_for_credit_and_exchange": "on",
+        "auto_approve_reasons": "",
+        "reasons-TOTAL_FORMS": 1,
+        "reasons-INITIAL_FORMS": 0,
+        "reasons-0-position": 0,
+        "reasons-0-code": "too_small",
+        "reasons-0-label": "Too small",
+        "tag_rules-TOTAL_FORMS": 1,
+        "tag_rules-INITIAL_FORMS": 0,
+        "tag_rules-0-tag": "tier:gold",
+        "tag_rules-0-window_days": 60,
+    }
+
+    response = client.post("/admin/returns/returnpolicy/add/", form)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    saved = ReturnPolicy.objects.get(store=store)
+    assert (saved.window_days, saved.allow_exchange, saved.text_for("de")) == (45, False, "30 Tage")
+    assert list(saved.reasons.values_list("code", flat=True)) == ["too_small"]
+    assert list(saved.tag_rules.values_list("tag", "window_days")) == [("tier:gold", 60)]
+
+
+def test_policy_text_in_an_unknown_language_is_refused(client, merchant, store):
+    client.force_login(merchant)
+
+    response = client.post(
+        "/admin/returns/returnpolicy/add/",
+        {
+            "store": store.pk,
+            "policy_text": '{"xx": "?"}',
+            "window_days": 30,
+            "grace_days": 0,
+            "unscanned_allowance_days": 7,
+            "allow_refund": "on",
+            "credit_bonus": "none",
+            "credit_bonus_value": "0",
+            "restocking_fee_percent": "0",
+            "return_shipping_fee": "0",
+            "reasons-TOTAL_FORMS": 0,
+            "reasons-INITIAL_FORMS": 0,
+            "tag_rules-TOTAL_FORMS": 0,
+            "tag_rules-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Texts by language" in response.text
+    assert not ReturnPolicy.objects.exists()
+
+
+def test_a_merchant_cannot_see_another_stores_policy(client, merchant, store, other_store):
+    policy(other_store, window_days=99)
+    client.force_login(merchant)
+
+    listing = client.get("/admin/returns/returnpolicy/")
+
+    assert "Globex" not in listing.text
