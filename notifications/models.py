@@ -108,6 +108,13 @@ class Flow(models.Model):
 
 
 class MessageQuerySet(StoreScopedQuerySet):
+    def in_doubt(self, now):
+        """Handed to a provider by a worker that stopped before recording the outcome: the
+        customer may or may not have it. Never resent automatically; ops decide (messages_status)."""
+        return self.filter(provider_called_at__isnull=False).filter(
+            Q(state=MessageState.FAILED) | Q(state=MessageState.SENDING, lease_expires_at__lt=now)
+        )
+
     def due(self, now):
         """Scheduled and due, or claimed by a worker whose lease ran out (it died)."""
         return self.filter(

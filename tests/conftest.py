@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 
 from tests.orders.factories import StoreFactory, UserFactory, api_key_for
 
-
 # A weekday noon in UTC: daytime in every zone the suite uses, far from quiet hours and midnights.
 DEFAULT_START = "2026-11-18T12:00:00+00:00"
 

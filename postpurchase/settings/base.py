@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Messages marked as handed to the provider at a time (notifications/services/handover.py): a kill
+# leaves at most this many per sending thread in doubt; more saves a round trip per message.
+OUTBOX_HANDOVER_GROUP = env_int("OUTBOX_HANDOVER_GROUP", 1)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Post-purchase <no-reply@localhost>")
 

@@ -1,0 +1,65 @@
+"""The outbox's writes shared by the dispatcher's steps: one UPDATE for many rows, timeline lines."""
+
+import random
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from notifications.models import Message
+from orders.models import DomainEvent
+
+from .checks import Due
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential, capped at an hour, with jitter so retries of a burst do not stampede."""
+    ceiling = min(3600, 60 * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 - jitter, not crypto
+
+
+def timeline(message: Due, what: str, reason: str = "", **data) -> DomainEvent | None:
+    """The order timeline's line for an outcome of `message` (None for a message without order)."""
+    if message.order_id is None:
+        return None
+    return DomainEvent(
+        store_id=message.store_id,
+        order_id=message.order_id,
+        customer_id=message.customer_id,
+        kind=f"message.{what}",
+        actor="outbox",
+        data={"message_id": message.id, "kind": message.kind, "channel": message.channel, "reason": reason, **data},
+    )
+
+
+def rows_update(changes: dict[int, dict[str, object]], where: Q | None = None) -> int:
+    """Write `changes` (message id -> field -> value) in one UPDATE; returns the rows changed.
+
+    A field every row sets to the same value is set as is; one whose value differs per row, or
+    that only some rows set, is `CASE id WHEN … THEN … ELSE <column> END`. That is the SQL
+    Django's bulk_update writes too, without the expression it builds and resolves per row,
+    which costs more than the statement itself. `where` narrows the rows (it may only match
+    rows of `changes`): the hand-over uses it to mark a message only while its lease is ours.
+    """
+    if not changes:
+        return 0
+    assignments = {}
+    for name in dict.fromkeys(name for values in changes.values() for name in values):
+        values = {pk: row[name] for pk, row in changes.items() if name in row}
+        shared = len(values) == len(changes) and len(set(values.values())) == 1
+        assignments[name] = next(iter(values.values())) if shared else _per_row(name, values)
+    return Message.objects.filter(where if where is not None else Q(pk__in=list(changes))).update(**assignments)
+
+
+def _per_row(name: str, values: dict[int, object]) -> RawSQL:
+    field = Message._meta.get_field(name)
+    quote = connection.ops.quote_name
+    sql = f"CASE {quote(Message._meta.pk.column)} {'WHEN %s THEN %s ' * len(values)}ELSE {quote(field.column)} END"
+    params = []
+    for pk, value in values.items():
+        params += [pk, field.get_db_prep_save(value, connection)]
+    return RawSQL(sql, params, output_field=field)  # noqa: S611 - quoted names and placeholders only
