@@ -25,6 +25,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.headerregistry import Address
 from functools import partial
 
 from django.conf import settings
@@ -94,13 +95,14 @@ class _Contents:
 
 
 def _outgoing(message: Due, messaging: MessagingSettings, contents: _Contents) -> Outgoing:
-    # Header values never carry a line break, whatever an older row holds (the admin refuses them now).
+    # Header values never carry a line break, whatever an older row holds (the admin refuses them
+    # now), and a name with a comma or "<…>" is quoted: it can never add or change an address.
     sender = " ".join((messaging.sender_name or message.store_name).split())
     return Outgoing(
         message_id=message.id,
         channel=message.channel,
         to=message.recipient,
-        from_email=f"{sender} <{_address(settings.DEFAULT_FROM_EMAIL)}>",
+        from_email=str(Address(display_name=sender, addr_spec=_address(settings.DEFAULT_FROM_EMAIL))),
         reply_to="".join((messaging.reply_to or message.store_support_email).split()),
         content=partial(contents.render, message.id),
     )
