@@ -37,6 +37,7 @@ rendering leaves that message in doubt, like any death after the mark.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -58,6 +59,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 100
+# No new batch after this long: a sweep stays within the dispatch task's time limits, which the
+# thread pool does not enforce (docs/architecture.md, "Time limits").
+DISPATCH_BUDGET_SECONDS = 120
 _STATE_FOR = {"cancel": MessageState.CANCELLED, "suppress": MessageState.SUPPRESSED, "postpone": MessageState.SCHEDULED}
 _OUTCOME = {"cancel": "cancelled", "suppress": "suppressed", "postpone": "postponed"}
 DIED_DURING_CALL = "in doubt: the worker stopped during the provider call; not resent to avoid a duplicate"
@@ -159,8 +163,10 @@ def messages_dispatch_due(*, limit: int = BATCH, max_batches: int = 50) -> int:
     messages_deliver need two, as a task delivers what the sweeper claimed): one UPDATE less per
     batch, and a worker that dies before the commit leaves its messages due at once.
     """
-    sent = 0
+    sent, started = 0, time.monotonic()
     for _ in range(max_batches):
+        if time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
+            break  # leave the rest to the next sweep, within any task time limit
         now = timezone.now()
         with transaction.atomic():
             messages = _lock_due(now, limit, due_rows)

@@ -28,6 +28,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -178,6 +179,8 @@ def _call_group(
         except (ProviderTransientError, ProviderPermanentError) as exc:
             logger.warning("message %s: %s", message.id, exc)
             outcome = _Outcome(message, error=exc)
+        except SoftTimeLimitExceeded:
+            raise  # the call may be under way: the message stays in doubt, the `finally` records the rest
         except CONFIG_ERRORS as exc:
             logger.exception(
                 "outbox: configuration error sending %s messages (%s: %s); stopping the batch: message %s "

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Where the development defaults keep their state: SQLite file, embedded broker, beat schedule.
@@ -189,6 +189,13 @@ CELERY_BEAT_SCHEDULE = {
 # Messages marked as handed to the provider at a time (notifications/services/handover.py): a kill
 # leaves at most this many per sending thread in doubt; more saves a round trip per message.
 OUTBOX_HANDOVER_GROUP = env_int("OUTBOX_HANDOVER_GROUP", 1)
+
+# Rendering a merchant's template (notifications/render_limits.py): wall-clock seconds, and sizes.
+MESSAGE_RENDER_SECONDS = env_float("MESSAGE_RENDER_SECONDS", 2.0)
+MESSAGE_EMAIL_MAX_BYTES = env_int("MESSAGE_EMAIL_MAX_BYTES", 512 * 1024)
+MESSAGE_SMS_MAX_CHARS = env_int("MESSAGE_SMS_MAX_CHARS", 1600)
+# SMTP blocks for ever without it; a hung provider must not hold a worker past its lease.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Post-purchase <no-reply@localhost>")
