@@ -1,14 +1,9 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orders.webhooks import shopify_webhook
-
-
-def healthz(request):
-    return JsonResponse({"ok": True})
-
+from postpurchase.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

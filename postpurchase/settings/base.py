@@ -85,7 +85,8 @@ def _database(url: str) -> dict:
             "pool": {
                 "min_size": 1,
                 "max_size": env_int("DB_POOL_MAX_SIZE", 10),
-                "timeout": 10,
+                # How long a request waits for a connection; /healthz answers 503 after it.
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
             },
         }
     elif config["ENGINE"] == "django.db.backends.sqlite3":
@@ -140,8 +141,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, but an unreachable Redis is an empty cache (postpurchase/cache.py).
+            "BACKEND": "postpurchase.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang the page: short timeouts, then a miss.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
