@@ -53,7 +53,7 @@ from orders.models import Customer
 
 from .checks import Due, decide, due_rows, facts_for
 from .handover import hand_over
-from .writes import LEASE, rows_update, timeline
+from .writes import lease, rows_update, timeline
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,7 +98,7 @@ def messages_claim(*, now: datetime | None = None, limit: int = BATCH) -> list[i
         ids = _lock_due(now, limit, _ids)
         if ids:
             Message.objects.filter(id__in=ids).update(
-                state=MessageState.SENDING, lease_expires_at=now + LEASE, attempts=F("attempts") + 1, updated_at=now
+                state=MessageState.SENDING, lease_expires_at=now + lease(), attempts=F("attempts") + 1, updated_at=now
             )
     return ids
 
@@ -113,7 +113,7 @@ def _decided(message: Due, state: str, reason: str, now: datetime, until: dateti
 
 def _check(messages: list[Due], now: datetime, *, claim: bool) -> tuple[list[Due], dict[int, MessagingSettings]]:
     """Steps 1 and 2, in the caller's transaction: decide every message; the ones to send stay
-    `sending` with a fresh lease (`now + LEASE`, the hand-over's fence). Returns them, and their
+    `sending` with a fresh lease (`now + lease()`, the hand-over's fence). Returns them, and their
     stores' messaging settings. The hand-over mark comes later, per message (handover.py).
 
     With `claim`, the messages are locked but not claimed yet, and the same UPDATE claims them:
@@ -140,7 +140,7 @@ def _check(messages: list[Due], now: datetime, *, claim: bool) -> tuple[list[Due
             changes[message.id] = {**claimed, **_decided(message, state, decision.reason, now, decision.until)}
             events.append(timeline(message, _OUTCOME[decision.action], decision.reason))
             continue
-        changes[message.id] = {**claimed, "state": MessageState.SENDING, "lease_expires_at": now + LEASE}
+        changes[message.id] = {**claimed, "state": MessageState.SENDING, "lease_expires_at": now + lease()}
         to_send.append(message)
     rows_update(changes)
     event_record_many([e for e in events if e is not None])
@@ -153,7 +153,7 @@ def messages_deliver(*, ids: list[int], now: datetime | None = None) -> int:
     with transaction.atomic():
         messages = due_rows(Message.objects.filter(id__in=ids, state=MessageState.SENDING))
         to_send, messaging = _check(messages, now, claim=False)
-    return hand_over(to_send, messaging, now + LEASE).sent
+    return hand_over(to_send, messaging, now + lease()).sent
 
 
 def messages_dispatch_due(*, limit: int = BATCH, max_batches: int = 50) -> int:
@@ -174,7 +174,7 @@ def messages_dispatch_due(*, limit: int = BATCH, max_batches: int = 50) -> int:
                 break
             messages.sort(key=lambda m: (m.send_at, m.id))  # decide in send_at order, as messages_deliver does
             to_send, messaging = _check(messages, now, claim=True)
-        progress = hand_over(to_send, messaging, now + LEASE)
+        progress = hand_over(to_send, messaging, now + lease())
         sent += progress.sent
         if progress.stopped:  # a configuration error would stop the next batch too
             break

@@ -50,14 +50,12 @@ from orders.events import event_record_many
 from orders.models import DomainEvent
 
 from .checks import Due
-from .writes import LEASE, MAX_ATTEMPTS, backoff, rows_update, timeline
+from .writes import MAX_ATTEMPTS, backoff, lease, rows_update, timeline
 
 logger = logging.getLogger(__name__)
 
 # Errors that say the installation is misconfigured, not that one message is bad.
 CONFIG_ERRORS = (ImportError, ImproperlyConfigured)
-# Stop handing over when less than this is left of the lease: another worker may claim the rest.
-LEASE_MARGIN = LEASE / 5
 
 
 class _Contents:
@@ -135,17 +133,19 @@ class _Progress:
     stopped: bool = False  # a configuration error or the lease stopped the batch early
 
 
-def hand_over(to_send: list[Due], messaging: dict[int, MessagingSettings], lease: datetime) -> _Progress:
-    """Steps 4 and 5 (see the module docstring) for messages claimed under `lease`, outside any
+def hand_over(to_send: list[Due], messaging: dict[int, MessagingSettings], lease_until: datetime) -> _Progress:
+    """Steps 4 and 5 (see the module docstring) for messages claimed until `lease_until`, outside any
     transaction. Returns the progress: `sent` is how many a provider accepted, `stopped` says the
     batch ended early (the caller should not start another one now)."""
     group = max(1, int(getattr(settings, "OUTBOX_HANDOVER_GROUP", 1)))
     contents = _Contents([m.id for m in to_send])
     senders: dict[str, Callable[[Outgoing], str]] = {}
-    progress = _Progress(lease=lease, waiting=list(to_send))
+    progress = _Progress(lease=lease_until, waiting=list(to_send))
+    # Stop handing over when a fifth of the lease is left: another worker may claim the rest.
+    stop_at = lease_until - lease() / 5
     try:
         while progress.waiting:
-            if timezone.now() > lease - LEASE_MARGIN:
+            if timezone.now() > stop_at:
                 logger.warning("outbox: the lease runs out; %d messages left for the next sweep", len(progress.waiting))
                 progress.stopped = True
                 break
@@ -222,8 +222,10 @@ def _mark(group: list[Due], progress: _Progress) -> list[Due]:
     changes, suppressions = _outcomes(progress)
     ids = [m.id for m in group]
     changes.update({pk: {"provider_called_at": now} for pk in ids})
-    where = Q(pk__in=list(changes.keys() - set(ids))) | Q(
-        pk__in=ids, state=MessageState.SENDING, lease_expires_at=progress.lease, provider_called_at=None
+    # The ids first, so PostgreSQL finds the rows by primary key; the lease fences only the marks.
+    where = Q(pk__in=list(changes)) & (
+        Q(pk__in=list(changes.keys() - set(ids)))
+        | Q(state=MessageState.SENDING, lease_expires_at=progress.lease, provider_called_at=None)
     )
     with transaction.atomic() if suppressions else nullcontext():
         changed = rows_update(changes, where)

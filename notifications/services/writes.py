@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -12,8 +13,13 @@ from orders.models import DomainEvent
 
 from .checks import Due
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+
+
+def lease() -> timedelta:
+    """How long a claim holds a message (settings.OUTBOX_LEASE_SECONDS, default 5 minutes): a
+    killed worker's messages wait this long before a sweep takes them over."""
+    return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -193,6 +193,9 @@ CELERY_BEAT_SCHEDULE = {
 # Messages marked as handed to the provider at a time (notifications/services/handover.py): a kill
 # leaves at most this many per sending thread in doubt; more saves a round trip per message.
 OUTBOX_HANDOVER_GROUP = env_int("OUTBOX_HANDOVER_GROUP", 1)
+# A claim's lease: a killed worker's messages wait this long before a sweep takes them over. Keep
+# it above the outbox tasks' hard time limit (240 s, notifications/tasks.py).
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 
 # Rendering a merchant's template (notifications/render_limits.py): wall-clock seconds, and sizes.
 MESSAGE_RENDER_SECONDS = env_float("MESSAGE_RENDER_SECONDS", 2.0)
