@@ -140,17 +140,18 @@ class Processes:
 
     def __init__(self, env: dict, workdir: str, workers: int, threads: int):
         self.env, self.workdir, self.threads = env, workdir, threads
+        self.log = open(Path(workdir) / "workers.log", "ab")  # noqa: SIM115 - closed in stop()
         self.workers = [self._worker(n) for n in range(workers)]
         beat = [str(ROOT / ".venv/bin/celery"), "-A", "postpurchase", "beat", "-l", "warning"]
         beat += ["-s", str(Path(workdir) / "beat-schedule")]
-        self.beat = subprocess.Popen(beat, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+        self.beat = subprocess.Popen(beat, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)  # noqa: S603
         self.kills = 0
 
     def _worker(self, n: int) -> subprocess.Popen:
         command = [str(ROOT / ".venv/bin/celery"), "-A", "postpurchase", "worker", "-l", "warning"]
         command += ["--pool", "threads", "--concurrency", str(self.threads), "-n", f"w{n}-{time.monotonic_ns()}@%h"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL)  # noqa: S603
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)  # noqa: S603
 
     def kill_worker(self, n: int) -> None:
         os.kill(self.workers[n].pid, signal.SIGKILL)
@@ -161,6 +162,7 @@ class Processes:
     def stop(self) -> None:
         for process in [*self.workers, self.beat]:
             stop_process(process)
+        self.log.close()
 
 
 def settled(ids: list[int]) -> bool:
@@ -306,6 +308,7 @@ def main() -> int:
             stop_process(redis)
             server.shutdown()
         report(ids, provider, kills=processes.kills, threads=args.threads, outage=outage, began=began)
+        print(f"worker and beat logs: {workdir}/workers.log")
     return 0
 
 
