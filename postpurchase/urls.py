@@ -1,17 +1,12 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
+from postpurchase.health import healthz
 from tracking import views as tracking_views
-
-
-def healthz(request):
-    return JsonResponse({"ok": True})
-
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -11,7 +11,7 @@ from hashlib import sha256
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from orders.models import Store
 from postpurchase.brand import brand_theme
+from postpurchase.cache import counting_cache
 from postpurchase.csp import request_nonce
 from postpurchase.limits import client_ip
 from tracking import links, selectors, services
@@ -105,19 +106,29 @@ def _headers(response: HttpResponse, language: str) -> HttpResponse:
 
 
 def _allowed(key: str, limit: int) -> bool:
-    """Count one attempt in a window that starts with the first attempt; True while within `limit`."""
-    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        count = 1
+    """Count one attempt in a window that starts with the first attempt; True while within `limit`.
+
+    While the shared cache is unreachable the attempts are counted in this process's memory
+    (postpurchase.cache.counting_cache): the limit holds per process, the form keeps working."""
+    counter = counting_cache()
+    count = _count(counter, key)
+    if counter is not counting_cache():  # the shared cache went away during this very count
+        count = _count(counting_cache(), key)
     return count <= limit
+
+
+def _count(counter: BaseCache, key: str) -> int:
+    counter.add(key, 0, LOOKUP_WINDOW_SECONDS)
+    try:
+        return counter.incr(key)
+    except ValueError:  # the window ended between add and incr
+        counter.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        return 1
 
 
 def _misses_left(key: str, limit: int) -> bool:
     """True while fewer than `limit` misses were counted under `key` in the current window."""
-    return (cache.get(key) or 0) < limit
+    return (counting_cache().get(key) or 0) < limit
 
 
 _STORE_PATH = re.compile(r"^/s/(?P<slug>[-a-zA-Z0-9_]+)/")
