@@ -57,7 +57,7 @@ def _per_row(name: str, values: dict[int, object]) -> RawSQL:
     field = Message._meta.get_field(name)
     assert isinstance(field, Field)  # a concrete column, never a relation's reverse side
     quote = connection.ops.quote_name
-    pk_column = Message._meta.pk.column if Message._meta.pk else "id"
+    pk_column = (Message._meta.pk.column if Message._meta.pk else None) or "id"
     sql = f"CASE {quote(pk_column)} {'WHEN %s THEN %s ' * len(values)}ELSE {quote(field.column or name)} END"
     params = []
     for pk, value in values.items():
