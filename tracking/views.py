@@ -7,39 +7,24 @@ out of their own order. The signed page (tracking.links) needs no login: the lin
 """
 
 import re
-from hashlib import sha256
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import BaseCache, cache
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orders.models import Store
 from postpurchase.brand import brand_theme
-from postpurchase.cache import counting_cache
 from postpurchase.csp import request_nonce
-from postpurchase.limits import client_ip
 from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
-
-# The 21st attempt within a minute from one client is refused; so is a client's 11th wrong
-# email for one order number. Only misses count against an order number, and only per client:
-# counted from all clients together, strangers' guesses locked the real customer out (10 wrong
-# guesses from anywhere blocked the right email for a minute). The right email always gets
-# through while its client is within the per-client limit.
-LOOKUPS_PER_CLIENT = 20
-MISSES_PER_ORDER_NUMBER = 10
-LOOKUP_WINDOW_SECONDS = 60
-
-NOT_FOUND = _("We couldn't find an order with that number and email. Please check both and try again.")
-TOO_MANY = _("Too many attempts. Please wait a minute, then try again.")
+from tracking.lookup import LOOKUP_WINDOW_SECONDS, TOO_MANY, lookup_allowed, order_lookup
 
 # How long a rendered tracking page may be served again while the order has not changed.
 PAGE_TTL = 60
@@ -105,32 +90,6 @@ def _headers(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
-def _allowed(key: str, limit: int) -> bool:
-    """Count one attempt in a window that starts with the first attempt; True while within `limit`.
-
-    While the shared cache is unreachable the attempts are counted in this process's memory
-    (postpurchase.cache.counting_cache): the limit holds per process, the form keeps working."""
-    counter = counting_cache()
-    count = _count(counter, key)
-    if counter is not counting_cache():  # the shared cache went away during this very count
-        count = _count(counting_cache(), key)
-    return count <= limit
-
-
-def _count(counter: BaseCache, key: str) -> int:
-    counter.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        return counter.incr(key)
-    except ValueError:  # the window ended between add and incr
-        counter.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        return 1
-
-
-def _misses_left(key: str, limit: int) -> bool:
-    """True while fewer than `limit` misses were counted under `key` in the current window."""
-    return (counting_cache().get(key) or 0) < limit
-
-
 _STORE_PATH = re.compile(r"^/s/(?P<slug>[-a-zA-Z0-9_]+)/")
 
 
@@ -165,23 +124,20 @@ def lookup(request: HttpRequest, store_slug: str = "") -> HttpResponse:
 
     if request.method != "POST":
         return answer()
-    if not _allowed(f"tracking:lookup:client:{client_ip(request)}", LOOKUPS_PER_CLIENT):
+    if not lookup_allowed(request, scope="tracking"):
         return answer(TOO_MANY, status=429)
     if not form.is_valid():
         return answer()
-    # Typed text in a cache key: hashed, so any input makes a valid key for any cache backend.
-    number = form.cleaned_data["order_number"].upper().lstrip("#")
-    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{client_ip(request)}".encode()).hexdigest()[:32]
-    order_id = selectors.order_find_for_customer(
-        number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store
+    found = order_lookup(
+        request,
+        number=form.cleaned_data["order_number"],
+        email=form.cleaned_data["email"],
+        store=store,
+        scope="tracking",
     )
-    if order_id is None:
-        # Refused only after this client's own misses on this number: the right email above
-        # was never refused, whoever else guessed at the order.
-        if not _misses_left(misses_key, MISSES_PER_ORDER_NUMBER):
-            return answer(TOO_MANY, status=429)
-        _allowed(misses_key, MISSES_PER_ORDER_NUMBER)
-        return answer(NOT_FOUND)
+    if found.order_id is None:
+        return answer(found.error, status=found.status)
+    order_id = found.order_id
     url = links.page_path(links.token_for_order_id(order_id))
     if requested := _requested_language(request):
         url += "?" + urlencode({"lang": requested})

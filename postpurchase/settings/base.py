@@ -199,7 +199,16 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis, a file cache that every process of the machine shares: each gunicorn worker
+    # then counts the same lookup attempts (a per-process memory cache let every worker allow its
+    # own 20) and serves the same cached pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, so a fresh
 # machine runs a real worker and beat with nothing installed. Celery only delivers work;
