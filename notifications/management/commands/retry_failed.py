@@ -1,20 +1,13 @@
-from argparse import ArgumentTypeError
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notifications.services.ops import messages_retry_failed
 from orders.models import Store
+from postpurchase.cli import day
 
 DEFAULT_HOURS = 24
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"want a day like 2025-01-31, not {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -26,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         since = parser.add_mutually_exclusive_group()
-        since.add_argument("--since", type=_day, help="Messages that failed on or after this day (YYYY-MM-DD).")
+        since.add_argument("--since", type=day, help="Messages that failed on or after this day (YYYY-MM-DD).")
         since.add_argument("--hours", type=int, help="Messages that failed in the last N hours.")
         parser.add_argument("--store", help="Only this store's messages (its slug).")
         parser.add_argument("--dry-run", action="store_true", help="Count what would be retried; change nothing.")
