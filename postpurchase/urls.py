@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
 from postpurchase.health import healthz
+from returns import views as returns_views
 from tracking import views as tracking_views
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     # A store's own entry points, branded before the customer types anything.
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
     path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
+    path("s/<slug:store_slug>/returns/", returns_views.lookup, name="store-returns-lookup"),
+    path("returns/", include("returns.urls")),
     path("messages/", include("notifications.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),

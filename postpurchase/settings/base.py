@@ -168,6 +168,10 @@ API_MAX_BODY_BYTES = 1024 * 1024
 ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Uploads (return photos): kept under MEDIA_ROOT, which no URL serves.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+RETURN_PHOTO_MAX_BYTES = env_int("RETURN_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+
 # Content-Security-Policy (django-csp 4, postpurchase/csp.py, decision 0006): strict by default,
 # so customer pages run nothing inline; an inline <style> needs the request's nonce.
 CONTENT_SECURITY_POLICY = {
