@@ -188,3 +188,11 @@ def test_a_forged_return_link_gets_the_customer_404(client, store):
 
     assert response.status_code == 404
     assert "Look up your order" in response.content.decode()
+
+
+def test_the_tracking_page_offers_no_return_before_anything_shipped(client, store):
+    order = place_order(store)
+
+    html = client.get(links.page_path(links.order_token(order))).content.decode()
+
+    assert "Start a return" not in html
