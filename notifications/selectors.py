@@ -33,14 +33,6 @@ def store_zone(store: Store | None) -> ZoneInfo:
     return store.zone if store else UTC
 
 
-def order_find(*, store: Store, number: str) -> Order | None:
-    """The store's order by the number a person types, with or without its '#'."""
-    typed = number.strip()
-    bare = typed.lstrip("#")
-    found = {o.number: o for o in Order.objects.filter(store=store, number__in={typed, bare, f"#{bare}"})}
-    return found.get(typed) or found.get(f"#{bare}") or found.get(bare)
-
-
 @dataclass
 class OutboxStatus:
     now: datetime

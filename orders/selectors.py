@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from orders.models import InboundWebhook, LineItem, Order, OrderStatus, Product
+from orders.models import InboundWebhook, LineItem, Order, OrderStatus, Product, Store
 
 # Younger webhooks may still be in the middle of their inline processing.
 WEBHOOK_RETRY_AFTER = timedelta(seconds=60)
@@ -56,3 +56,11 @@ def products_recommended_for(order: Order, *, limit: int = 3) -> list[Product]:
         ranked += [row["product_id"] for row in bestsellers]
     products = Product.objects.in_bulk(ranked)
     return [products[pk] for pk in ranked if pk in products]
+
+
+def order_find(*, store: Store, number: str) -> Order | None:
+    """The store's order by the number a person types, with or without its '#'."""
+    typed = number.strip()
+    bare = typed.lstrip("#")
+    found = {o.number: o for o in Order.objects.filter(store=store, number__in={typed, bare, f"#{bare}"})}
+    return found.get(typed) or found.get(f"#{bare}") or found.get(bare)

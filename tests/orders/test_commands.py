@@ -61,3 +61,30 @@ def test_a_store_zone_stored_before_validation_falls_back_to_utc():
 
     assert str(store.zone) == "UTC"
     assert str(Store(timezone="Europe/Berlin").zone) == "Europe/Berlin"
+
+
+def test_explain_order_tells_the_orders_story_in_time_order(store):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from orders import services
+    from tests.orders.factories import place_order
+
+    order = place_order(store, number="#1042")
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        services.shipment_upsert(order=order, carrier="dhl", tracking_number="JD1", actor="test")
+
+    lines = run("explain_order", "1042", "--store", store.slug).splitlines()
+
+    assert lines[0].startswith("Order #1042 of acme: ")
+    placed = next(i for i, line in enumerate(lines) if "Order placed" in line)
+    shipped = next(i for i, line in enumerate(lines) if "Shipment created: DHL JD1" in line)
+    assert 0 < placed < shipped
+    assert "Status placed → shipped" in lines[-1]
+
+
+def test_explain_order_says_clearly_when_the_order_does_not_exist(store):
+    with pytest.raises(CommandError, match="has no order '9999'"):
+        run("explain_order", "9999", "--store", store.slug)

@@ -4,11 +4,11 @@ from notifications.selectors import (
     Explained,
     customer_find,
     messages_explained,
-    order_find,
     recipient_masked,
     store_zone,
 )
 from orders.models import Store
+from orders.selectors import order_find
 
 _ACTION = {"cancel": "would be cancelled", "suppress": "would be suppressed"}
 
