@@ -155,6 +155,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (review photos). Never served as a folder: feedback serves a photo only while its review
+# is published, so no MEDIA_URL route exists.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -236,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "shipments-check-delays": {"task": "tracking.tasks.shipments_check_delays_task", "schedule": 15 * 60.0},
     # Records return_window.closed once per order (returns); loyalty releases pending points on it.
     "returns-close-windows": {"task": "returns.tasks.returns_close_windows_task", "schedule": 60 * 60.0},
+    # Publishes reviews held 14 days without a moderator's decision (feedback).
+    "reviews-publish-unreviewed": {"task": "feedback.tasks.reviews_publish_unreviewed_task", "schedule": 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,
