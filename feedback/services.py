@@ -1,12 +1,15 @@
 """Feedback's writes: scheduling the requests after delivery, settings on first use."""
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.utils import timezone
 
+from notifications.models import Message
 from notifications.services import message_schedule_for_customer
 from orders.events import event_record
-from orders.models import Order, OrderSource, Store
+from orders.models import Order, OrderSource, OrderStatus, Store
 from postpurchase.exceptions import DomainError
 
 from .events import SURVEY_ANSWERED, survey_answered_data
@@ -77,3 +80,36 @@ def survey_answer_record(*, order: Order, survey: str, score: int, comment: str 
             actor="customer",
         )
     return answer
+
+
+def feedback_assume_delivered(*, now: datetime | None = None) -> int:
+    """For stores that turned it on: orders fully shipped but never reported delivered, whose latest
+    promised delivery day is `assume_delivered_after_days` behind us, are treated as delivered then.
+    Scheduling is keyed per order and kind, so each run (and a real delivery later) adds nothing
+    twice. Returns how many messages were written."""
+    now = now or timezone.now()
+    written = 0
+    for settings in FeedbackSettings.objects.filter(assume_delivered_after_days__isnull=False).select_related("store"):
+        days = settings.assume_delivered_after_days or 0
+        cutoff = now.date() - timedelta(days=days)
+        orders = (
+            Order.objects.filter(
+                store=settings.store,
+                status__in=[OrderStatus.SHIPPED, OrderStatus.OUT_FOR_DELIVERY],
+            )
+            .exclude(source=OrderSource.IMPORT)
+            .annotate(promised=Max("shipments__promised_delivery_to", filter=Q(shipments__direction="outbound")))
+            .filter(promised__lte=cutoff)
+            .exclude(
+                Exists(
+                    Message.objects.filter(order=OuterRef("pk"), dedupe_key__startswith=f"feedback:{REVIEW_REQUEST}:")
+                )
+            )
+            .select_related("store", "customer")[:500]
+        )
+        for order in orders:
+            promised = getattr(order, "promised")  # noqa: B009  (an annotation)
+            assumed = datetime.combine(promised + timedelta(days=days), time(12), tzinfo=UTC)
+            with transaction.atomic():
+                written += feedback_requests_schedule(order=order, at=assumed)
+    return written

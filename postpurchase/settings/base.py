@@ -241,6 +241,8 @@ CELERY_BEAT_SCHEDULE = {
     "returns-close-windows": {"task": "returns.tasks.returns_close_windows_task", "schedule": 60 * 60.0},
     # Publishes reviews held 14 days without a moderator's decision (feedback).
     "reviews-publish-unreviewed": {"task": "feedback.tasks.reviews_publish_unreviewed_task", "schedule": 60 * 60.0},
+    # Review requests and surveys for stores that assume delivery some days after the promised date.
+    "feedback-assume-delivered": {"task": "feedback.tasks.feedback_assume_delivered_task", "schedule": 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from feedback.kinds import REVIEW_REMINDER, REVIEW_REQUEST
 from feedback.links import review_token
+from feedback.models import FeedbackSettings
+from feedback.services import feedback_assume_delivered
 from notifications.models import Message, MessageState
 from orders import services
 from orders.events import event_record
@@ -167,3 +169,29 @@ def test_without_a_review_the_reminder_goes_out_a_week_after_the_request(deliver
     dispatch_on(14)
 
     assert Message.objects.get(order=delivered_order, kind=REVIEW_REMINDER).state == MessageState.SENT
+
+
+def promise(order, day_promised):
+    order.shipments.update(promised_delivery_from=day_promised, promised_delivery_to=day_promised)
+
+
+def test_without_a_delivery_scan_nothing_is_asked_unless_the_store_assumes_delivery(shipped_order):
+    promise(shipped_order, day(0).date())
+
+    at(30, feedback_assume_delivered)
+    dispatch_on(30)
+
+    assert review_requests(shipped_order) == []
+
+
+def test_a_store_that_assumes_delivery_asks_n_days_after_the_promised_date(store, shipped_order):
+    FeedbackSettings.objects.update_or_create(store=store, defaults={"assume_delivered_after_days": 5})
+    promise(shipped_order, day(0).date())
+
+    assert at(4, feedback_assume_delivered) == 0
+    at(5, feedback_assume_delivered)
+    at(6, feedback_assume_delivered)  # a second run adds nothing
+
+    assert len(review_requests(shipped_order)) == 1
+    assert REQUEST_SUBJECT not in dispatch_on(11.9)
+    assert REQUEST_SUBJECT in dispatch_on(12.1)
