@@ -4,7 +4,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from postpurchase.tenancy import StoreScopedAdmin
@@ -42,7 +42,17 @@ class ReviewPhotoInline(admin.TabularInline):
 
 @admin.register(Review)
 class ReviewAdmin(StoreScopedAdmin):
-    list_display = ["product", "rating", "title", "status", "hold_reasons", "verified", "source", "created_at"]
+    list_display = [
+        "product",
+        "rating",
+        "title",
+        "status",
+        "hold_reasons",
+        "verified",
+        "source",
+        "reports",
+        "created_at",
+    ]
     list_filter = ["status", "rating", "verified", "source", "store"]
     list_select_related = ["product"]
     search_fields = ["title", "body", "display_name", "order__number"]
@@ -85,6 +95,13 @@ class ReviewAdmin(StoreScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        return super().get_queryset(request).annotate(report_count=Count("abuse_reports"))
+
+    @admin.display(description="abuse reports", ordering="report_count")
+    def reports(self, obj: Review) -> int:
+        return getattr(obj, "report_count", 0)
 
     def save_model(self, request: HttpRequest, obj: Review, form: Any, change: bool) -> None:
         review_reply(review=obj, text=obj.reply, actor=request.user.get_username())

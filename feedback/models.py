@@ -188,3 +188,19 @@ class HelpfulVote(models.Model):
 
     def __str__(self) -> str:
         return f"Helpful vote on review {self.review_id}"
+
+
+class AbuseReport(models.Model):
+    """A visitor says a published review breaks the rules; staff look (it stays published meanwhile:
+    moderation is a person's decision on the content, not a vote)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="abuse_reports")
+    reporter = models.CharField(max_length=64, help_text="SHA-256 of the browser's random id.")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "reporter"], name="feedback_one_report_per_browser")]
+
+    def __str__(self) -> str:
+        return f"Report on review {self.review_id}"

@@ -16,11 +16,11 @@ from orders.models import Customer, Order, OrderStatus
 from postpurchase.exceptions import DomainError
 
 from .events import REVIEW_PUBLISHED, review_published_data
-from .models import HelpfulVote, Review, ReviewPhoto, ReviewStatus
+from .models import AbuseReport, HelpfulVote, Review, ReviewPhoto, ReviewStatus
 from .moderation import hold_reasons, plain_text
 from .photos import MAX_PHOTOS, photo_check
 from .selectors import reviewable_items
-from .widget import widget_cache_bump
+from .widget_cache import widget_cache_bump
 
 UNREVIEWED_AFTER = timedelta(days=14)
 _DELIVERED = (OrderStatus.DELIVERED, OrderStatus.PARTIALLY_RETURNED, OrderStatus.RETURNED)
@@ -176,4 +176,15 @@ def review_vote_helpful(*, review: Review, browser: str) -> bool:
     except IntegrityError:
         return False
     Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    return True
+
+
+def review_report_abuse(*, review: Review, browser: str, reason: str) -> bool:
+    """Record one report per browser; False when this browser reported it already."""
+    reporter = hashlib.sha256(browser.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            AbuseReport.objects.create(review=review, reporter=reporter, reason=plain_text(reason)[:500])
+    except IntegrityError:
+        return False
     return True

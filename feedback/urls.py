@@ -10,5 +10,6 @@ urlpatterns = [
     path("review/<str:token>/", views.review_form, name="review-form"),
     path("photos/<int:pk>/", widget.photo, name="photo"),
     path("api/<slug:store_slug>/reviews", widget.store_reviews, name="widget-reviews"),
+    path("api/<slug:store_slug>/reviews/<int:pk>/<str:action>", widget.review_action, name="widget-review-action"),
     path("api/<slug:store_slug>/products/<str:sku>/reviews", widget.product_reviews, name="widget-product-reviews"),
 ]

@@ -9,6 +9,7 @@ minute under a per-store version that every publication bumps, so a new review s
 CORS: `Access-Control-Allow-Origin` only for an origin whose host is one of `Store.domains`.
 """
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +19,15 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.models import Product, Store
+from postpurchase.limits import client_ip
 
 from .models import Review, ReviewPhoto, ReviewStatus
+from .reviews import review_report_abuse, review_vote_helpful
+from .widget_cache import widget_cache_bump, widget_version_key
 
 PAGE = 10
 CACHE_SECONDS = 60
@@ -33,18 +38,6 @@ SORTS = {
     "lowest": ("rating", "-published_at", "-id"),
     "photos": ("-published_at", "-id"),
 }
-
-
-def _version_key(store_id: int) -> str:
-    return f"feedback:widget:version:{store_id}"
-
-
-def widget_cache_bump(store_id: int) -> None:
-    """A review was published, changed or replied to: the store's cached answers are stale."""
-    try:
-        cache.incr(_version_key(store_id))
-    except ValueError:
-        cache.set(_version_key(store_id), 2, None)
 
 
 def _cors(request: HttpRequest, store: Store, response: HttpResponse) -> HttpResponse:
@@ -156,7 +149,7 @@ def _json_ld(product: Product, aggregate: dict[str, Any], reviews: list[dict[str
 
 
 def _cached(request: HttpRequest, store: Store, build: Any) -> HttpResponse:
-    version = cache.get(_version_key(store.pk)) or 1
+    version = cache.get(widget_version_key(store.pk)) or 1
     key = f"feedback:widget:{store.pk}:{version}:{request.path}:{request.GET.urlencode()}"
     body = cache.get(key)
     if body is None:
@@ -225,3 +218,55 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+VOTES_PER_HOUR = 60  # per client address, for votes and reports together
+
+
+def _preflight(request: HttpRequest, store: Store) -> HttpResponse:
+    response = _cors(request, store, HttpResponse(status=204))
+    if "Access-Control-Allow-Origin" in response:
+        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "3600"
+    return response
+
+
+def _throttled(request: HttpRequest) -> bool:
+    key = f"feedback:widget:votes:{client_ip(request)}"
+    cache.add(key, 0, 3600)
+    try:
+        return cache.incr(key) > VOTES_PER_HOUR
+    except ValueError:
+        return False
+
+
+@csrf_exempt  # no cookie or session is involved: the browser id comes in the body
+@require_http_methods(["POST", "OPTIONS"])
+def review_action(request: HttpRequest, store_slug: str, pk: int, action: str) -> HttpResponse:
+    """POST {"browser": "<the widget's random id>", "reason": "…"} to …/reviews/<id>/helpful or …/report."""
+    store = _store(store_slug)
+    if request.method == "OPTIONS":
+        return _preflight(request, store)
+    review = Review.objects.filter(store=store, pk=pk, status=ReviewStatus.PUBLISHED).first()
+    if review is None or action not in ("helpful", "report"):
+        return _cors(request, store, JsonResponse({"message": "No such review."}, status=404))
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    browser = body.get("browser") if isinstance(body, dict) else None
+    if not isinstance(browser, str) or not 16 <= len(browser) <= 128:
+        return _cors(
+            request, store, JsonResponse({"message": "browser: a random id of 16 to 128 characters."}, status=400)
+        )
+    if _throttled(request):
+        return _cors(request, store, JsonResponse({"message": "Too many votes from here; try later."}, status=429))
+    if action == "helpful":
+        counted = review_vote_helpful(review=review, browser=browser)
+        if counted:
+            widget_cache_bump(store.pk)
+    else:
+        reason = body.get("reason") if isinstance(body, dict) else ""
+        counted = review_report_abuse(review=review, browser=browser, reason=reason if isinstance(reason, str) else "")
+    return _cors(request, store, JsonResponse({"counted": counted}))

@@ -1,6 +1,7 @@
 """The public review API for storefront widgets: only a store's published reviews, an aggregate
 that adds up, CORS only for the store's own domains, and a constant query count per page."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from feedback.models import Review, ReviewPhoto, ReviewStatus
+from feedback.models import AbuseReport, HelpfulVote, Review, ReviewPhoto, ReviewStatus
 from orders.models import Product
 from tests.orders.factories import StoreFactory
 
@@ -127,3 +128,42 @@ def test_a_held_reviews_photo_is_not_served(client, store, cap):
     )
 
     assert client.get(f"/feedback/photos/{photo.pk}/").status_code == 404
+
+
+def act(client, review_id, action, browser, origin="https://shop.acme.example", **extra):
+    return client.post(
+        f"/feedback/api/acme/reviews/{review_id}/{action}",
+        json.dumps({"browser": browser, **extra}),
+        content_type="application/json",
+        HTTP_ORIGIN=origin,
+    )
+
+
+def test_a_helpful_vote_counts_once_per_browser(client, store, cap):
+    liked = review(store, cap, 4)
+
+    first = act(client, liked.pk, "helpful", "browser-one-0123456789")
+    again = act(client, liked.pk, "helpful", "browser-one-0123456789")
+    other = act(client, liked.pk, "helpful", "browser-two-0123456789")
+
+    assert [r.json()["counted"] for r in (first, again, other)] == [True, False, True]
+    assert first["Access-Control-Allow-Origin"] == "https://shop.acme.example"
+    assert client.get(url()).json()["reviews"][0]["helpful"] == 2
+
+
+def test_an_abuse_report_is_recorded_once_per_browser_and_leaves_the_review_published(client, store, cap):
+    reported = review(store, cap, 1)
+
+    act(client, reported.pk, "report", "browser-one-0123456789", reason="Not about the product")
+    act(client, reported.pk, "report", "browser-one-0123456789", reason="Again")
+
+    assert list(AbuseReport.objects.values_list("reason", flat=True)) == ["Not about the product"]
+    reported.refresh_from_db()
+    assert reported.status == ReviewStatus.PUBLISHED
+
+
+def test_votes_on_held_or_other_stores_reviews_are_404(client, store, cap):
+    held = review(store, cap, 5, status=ReviewStatus.PENDING)
+
+    assert act(client, held.pk, "helpful", "browser-one-0123456789").status_code == 404
+    assert HelpfulVote.objects.count() == 0
