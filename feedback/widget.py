@@ -153,7 +153,10 @@ def _cached(request: HttpRequest, store: Store, build: Any) -> HttpResponse:
     key = f"feedback:widget:{store.pk}:{version}:{request.path}:{request.GET.urlencode()}"
     body = cache.get(key)
     if body is None:
-        body = build()
+        try:
+            body = build()
+        except Http404 as missing:  # the widget reads JSON, also when a SKU or cursor is wrong
+            return _cors(request, store, JsonResponse({"message": str(missing)}, status=404))
         cache.set(key, body, CACHE_SECONDS)
     response = JsonResponse(body)
     response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"

@@ -93,3 +93,22 @@ def test_one_survey_per_customer_in_thirty_days(delivered_order, store, deliver)
     assert second.state == MessageState.CANCELLED
     assert second.reason == "a survey was sent to this customer in the last 30 days"
     assert "One question about your order #1002" not in [m.subject for m in mail.outbox]
+
+
+def test_the_customer_pages_run_under_the_strict_policy_without_inline_styles_or_scripts(delivered_order, client):
+    from django.urls import reverse
+
+    from feedback.links import review_token
+
+    dispatch_on(3)
+    pages = [
+        client.get(score_links()[7]),
+        client.get(reverse("feedback:review-form", args=[review_token(delivered_order.pk)])),
+    ]
+
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "style=" not in html
+        assert "<script" not in html
+        assert "'unsafe-inline'" not in page["Content-Security-Policy"].split("script-src")[1].split(";")[0]

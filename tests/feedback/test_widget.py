@@ -167,3 +167,10 @@ def test_votes_on_held_or_other_stores_reviews_are_404(client, store, cap):
 
     assert act(client, held.pk, "helpful", "browser-one-0123456789").status_code == 404
     assert HelpfulVote.objects.count() == 0
+
+
+def test_an_unknown_product_is_a_json_404(client, store, cap):
+    response = client.get(url(sku="NOPE-1"))
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "No such product."}
