@@ -21,6 +21,7 @@ urlpatterns = [
     path("s/<slug:store_slug>/returns/", returns_views.lookup, name="store-returns-lookup"),
     path("returns/", include("returns.urls")),
     path("messages/", include("notifications.urls")),
+    path("feedback/", include("feedback.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

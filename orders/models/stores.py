@@ -35,6 +35,10 @@ class Store(models.Model):
     logo_url = models.URLField(blank=True)
     primary_color = models.CharField(max_length=7, default="#1f6feb", validators=[color_validator])
     support_email = models.EmailField(blank=True)
+    # The storefront's own hosts ("shop.example.com"): the public review widget answers CORS only for them.
+    domains = models.JSONField(
+        default=list, db_default=[], blank=True, help_text='Storefront hosts, e.g. ["shop.example.com"].'
+    )
     # Webhook secrets. Two Shopify secrets so a merchant can rotate without losing webhooks.
     shopify_secret = models.CharField(max_length=200, blank=True)
     shopify_secret_previous = models.CharField(max_length=200, blank=True)

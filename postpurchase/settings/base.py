@@ -156,6 +156,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (return and review photos). Never served as a folder: no MEDIA_URL route exists; feedback
+# serves a review's photo only while the review is published, return photos are for staff only.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -168,8 +171,6 @@ API_MAX_BODY_BYTES = 1024 * 1024
 ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Uploads (return photos): kept under MEDIA_ROOT, which no URL serves.
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 RETURN_PHOTO_MAX_BYTES = env_int("RETURN_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 
 # Content-Security-Policy (django-csp 4, postpurchase/csp.py, decision 0006): strict by default,
@@ -253,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
     "shipments-check-delays": {"task": "tracking.tasks.shipments_check_delays_task", "schedule": 15 * 60.0},
     # Records return_window.closed once per order (returns); loyalty releases pending points on it.
     "returns-close-windows": {"task": "returns.tasks.returns_close_windows_task", "schedule": 60 * 60.0},
+    # Publishes reviews held 14 days without a moderator's decision (feedback).
+    "reviews-publish-unreviewed": {"task": "feedback.tasks.reviews_publish_unreviewed_task", "schedule": 60 * 60.0},
+    # Review requests and surveys for stores that assume delivery some days after the promised date.
+    "feedback-assume-delivered": {"task": "feedback.tasks.feedback_assume_delivered_task", "schedule": 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

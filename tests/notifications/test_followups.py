@@ -6,7 +6,8 @@ import time_machine
 from django.core import mail
 
 from notifications import kinds
-from notifications.models import Message, MessageState
+from notifications.flows import messaging_for
+from notifications.models import Flow, Message, MessageState
 from notifications.services import messages_dispatch_due, messages_schedule
 from orders import services
 from orders.inputs import DiscountUse, LineItemInput
@@ -19,6 +20,10 @@ DELIVERED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def delivered_order(store, deliver):
+    # Only notifications' own follow-ups: other apps' optional kinds (feedback's review request and
+    # survey) would share the frequency cap and the outbox; they have their own tests.
+    messaging_for(store)
+    Flow.objects.filter(store=store).exclude(kind__in=[k.name for k in kinds.KINDS]).update(enabled=False)
     with time_machine.travel(DELIVERED_AT, tick=False):
         place_order(
             store,
