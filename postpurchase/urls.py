@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("tracking.urls_api")),
     path("api/v1/", include("orders.urls_api")),
     path("track/", include("tracking.urls")),
+    path("returns/", include("returns.urls")),
     # A store's own entry points, branded before the customer types anything.
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
     path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
