@@ -254,13 +254,13 @@ def _receipts_check(items: Sequence[ReturnItem], receipts: Sequence[ItemReceipt]
 
 
 def receive_record(
-    rr: ReturnRequest, *, actor: str, receipts: Sequence[ItemReceipt] = (), by_carrier: bool = False
+    rr: ReturnRequest, *, actor: str, receipts: Sequence[ItemReceipt] = (), inspected: bool = True
 ) -> None:
     """The items arrived (inside the caller's transaction; `rr` locked).
 
     Said by the merchant: condition and restock per item, unnamed items as new and restocked.
-    Said by the carrier (the return parcel was delivered to the merchant): nobody has looked
-    yet, so condition and restock stay empty until `return_inspect`.
+    Not `inspected` (the carrier delivered the parcel to the merchant, or the platform refunded
+    it): nobody has looked yet, so condition and restock stay empty until `return_inspect`.
     """
     items = list(rr.items.all())
     by_line = _receipts_check(items, receipts)
@@ -270,13 +270,13 @@ def receive_record(
         said = by_line.get(item.line_item_id)
         if said:
             item.condition, item.restock = said.condition, said.restock
-        elif not by_carrier:
+        elif inspected:
             item.condition, item.restock = ItemCondition.AS_NEW, True
     ReturnItem.objects.bulk_update(items, ["condition", "restock"])
     return_event_record(
         rr=rr,
         actor=actor,
-        by_carrier=by_carrier,
+        inspected=inspected,
         received=[{"line_item_id": i.line_item_id, "condition": i.condition, "restock": i.restock} for i in items],
     )
     _order_returned_advance(rr, actor=actor)
@@ -312,19 +312,12 @@ _OUTCOME = {
 }
 
 
-@transaction.atomic(durable=True)
-def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") -> ReturnRequest:
-    """Issue the resolution: record the refund, issue the store credit, or mark the exchange.
-
-    An approved "keep it" return resolves as `kept` without the items; any other return only
-    once received. Store credit is a `DiscountCode` worth the refund plus the bonus.
-    """
-    rr = return_lock(return_id)
+def resolve_record(rr: ReturnRequest, *, actor: str, refund_reference: str = "", **extra: object) -> None:
+    """Issue the resolution of the locked return `rr`, inside the caller's transaction."""
     kept = rr.status == ReturnStatus.APPROVED and rr.keep_items
     status = ReturnStatus.KEPT if kept else _OUTCOME[Resolution(rr.resolution)]
     if not rr.can_move_to(status):
         raise InvalidTransition(rr.status, status)
-    extra: dict[str, object] = {}
     if rr.resolution == Resolution.STORE_CREDIT and rr.credit_amount > 0:
         code = discount_code_issue(
             store=rr.store,
@@ -338,11 +331,22 @@ def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") ->
             actor=actor,
         )
         rr.credit_code = code
-        extra = {"code": code.code, "credit_amount": str(rr.credit_amount)}
+        extra = {**extra, "code": code.code, "credit_amount": str(rr.credit_amount)}
     rr.resolved_at = timezone.now()
     rr.refund_reference = refund_reference.strip()[:200]
     return_move(rr, status, fields=["resolved_at", "refund_reference", "credit_code"])
     return_event_record(rr=rr, actor=actor, **extra)
     if kept:
         _order_returned_advance(rr, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") -> ReturnRequest:
+    """Issue the resolution: record the refund, issue the store credit, or mark the exchange.
+
+    An approved "keep it" return resolves as `kept` without the items; any other return only
+    once received. Store credit is a `DiscountCode` worth the refund plus the bonus.
+    """
+    rr = return_lock(return_id)
+    resolve_record(rr, actor=actor, refund_reference=refund_reference)
     return rr
