@@ -7,6 +7,7 @@ message inline is added to OrderAdmin from here, once.
 
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from notifications.models import Consent, Message, MessageState, Suppression
@@ -17,10 +18,23 @@ from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin, UserStoreFilter
 
 
+class InDoubtFilter(admin.SimpleListFilter):
+    """Messages handed to a provider by a worker that stopped before it knew the outcome."""
+
+    title = "in doubt"
+    parameter_name = "in_doubt"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In doubt: the customer may or may not have it")]
+
+    def queryset(self, request, queryset):
+        return queryset.in_doubt(timezone.now()) if self.value() == "yes" else queryset
+
+
 @admin.register(Message)
 class MessageAdmin(StoreScopedAdmin):
     list_display = ["send_at", "kind", "channel", "masked_recipient", "state", "reason", "order_link"]
-    list_filter = ["state", "kind", "channel", ("store", UserStoreFilter)]
+    list_filter = ["state", InDoubtFilter, "kind", "channel", ("store", UserStoreFilter)]
     search_fields = ["=order__number", "=recipient"]
     list_select_related = ["order"]
     ordering = ["-send_at", "-id"]

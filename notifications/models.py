@@ -76,6 +76,28 @@ class MessagingSettings(models.Model):
     def __str__(self) -> str:
         return f"Messaging of {self.store}"
 
+    def clean(self) -> None:
+        """The sender name and reply-to address end up in email headers: a line break there
+        would add headers of the merchant's choosing (or fail every email of the store)."""
+        errors = {}
+        for name in ("sender_name", "reply_to"):
+            if bad := header_unsafe(getattr(self, name)):
+                errors[name] = bad
+        if errors:
+            raise ValidationError(errors)
+
+
+SENDER_NAME_MAX = 78  # one header line (RFC 5322), and what a mail client shows whole
+
+
+def header_unsafe(value: str) -> str:
+    """Why `value` cannot go into an email header, or "" if it can."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "Line breaks, tabs and other control characters are not allowed here: it goes into email headers."
+    if len(value) > SENDER_NAME_MAX:
+        return f"At most {SENDER_NAME_MAX} characters: it goes into email headers."
+    return ""
+
 
 class Flow(models.Model):
     """What a store sends when something happens: flows are data, editable in the admin."""
@@ -119,6 +141,13 @@ class Flow(models.Model):
 
 
 class MessageQuerySet(StoreScopedQuerySet):
+    def in_doubt(self, now):
+        """Handed to a provider by a worker that stopped before recording the outcome: the
+        customer may or may not have it. Never resent automatically; ops decide (messages_status)."""
+        return self.filter(provider_called_at__isnull=False).filter(
+            Q(state=MessageState.FAILED) | Q(state=MessageState.SENDING, lease_expires_at__lt=now)
+        )
+
     def due(self, now):
         """Scheduled and due, or claimed by a worker whose lease ran out (it died)."""
         return self.filter(

@@ -44,6 +44,18 @@ from orders.carriers import carrier_name
 from postpurchase.brand import brand_theme
 from postpurchase.safe_urls import http_url
 
+from .render_limits import (
+    BOUNDED_FILTERS,
+    BoundedNamespace,
+    RenderLimitError,
+    bounded_concat,
+    bounded_range,
+    check_format_string,
+    check_percent,
+    email_max_bytes,
+    sms_max_chars,
+    time_limited,
+)
 from .template_helpers import address_lines, date_filter, date_range_filter, html_to_text
 
 logger = logging.getLogger(__name__)
@@ -60,15 +72,25 @@ _LOCALE = re.compile(r"^[a-z]{2}(?:[-_][A-Za-z]{2})?$")
 
 
 class MessageEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox, stricter: unsafe attributes raise instead of rendering empty, and `*`/`**`
-    cannot build huge values. Immutable: a template cannot change the lists and dicts it is given."""
+    """The sandbox, stricter: unsafe attributes raise instead of rendering empty, and `*`, `**`,
+    `%`, `str.format` and the joins of output cannot build huge values (render_limits.py).
+    Immutable: a template cannot change the lists and dicts it is given."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+    concat = staticmethod(bounded_concat)
 
     def unsafe_undefined(self, obj, attribute):
         raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
 
+    def wrap_str_format(self, value):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:  # `value` is a string's format or format_map method
+            check_format_string(value.__self__)
+        return wrapped
+
     def call_binop(self, context, operator, left, right):
+        if operator == "%":
+            check_percent(left, right)
         if operator == "**" and isinstance(right, int | float) and right > 64:
             raise SecurityError("the exponent is too large")
         if _ints(left, right) and _bits(left) * (right if operator == "**" else 1) + _bits(right) > MAX_BITS:
@@ -100,6 +122,9 @@ env = MessageEnvironment(
     keep_trailing_newline=False,
 )
 env.filters["http_url"] = http_url  # the one safe-URL filter, as on the pages
+env.filters.update(BOUNDED_FILTERS)
+env.globals.update(range=bounded_range, namespace=BoundedNamespace)
+env.globals.pop("lipsum", None)  # pages of lorem ipsum: nothing a message needs
 env.filters["date"] = date_filter
 env.filters["date_range"] = date_range_filter
 env.filters["carrier"] = carrier_name
@@ -186,7 +211,20 @@ def check_syntax(source: str, *, html: bool = False) -> None:
 
 
 def render_override(template: MessageTemplate, *, context: dict) -> Rendered:
-    """A merchant's template rendered as it is (saved or not); errors propagate."""
+    """A merchant's template rendered as it is (saved or not), within the rendering limits
+    (render_limits.py: time, size); errors propagate, RenderLimitError for a limit."""
+    rendered = time_limited(_render_override, template, context=context)
+    if template.channel == Channel.SMS:
+        if len(rendered.text) > sms_max_chars():
+            raise RenderLimitError(f"the SMS is longer than {sms_max_chars()} characters")
+    else:
+        for part in (rendered.subject, rendered.text, rendered.html):
+            if len(part.encode()) > email_max_bytes():
+                raise RenderLimitError(f"the email is larger than {email_max_bytes() // 1024} KB")
+    return rendered
+
+
+def _render_override(template: MessageTemplate, *, context: dict) -> Rendered:
     ctx = _context(context, template.locale)
     if template.channel == Channel.SMS:
         return Rendered(subject="", text=_sms(_compile(template.body, False).render(ctx)))

@@ -50,10 +50,12 @@ class OutboxStatus:
     stuck_count: int
     failures: list[tuple[str, int]]  # (reason, count) of the last 24 h, most frequent first
     failures_count: int
+    in_doubt: list[Message]  # handed over, outcome unknown (Message.objects.in_doubt), at most TOP
+    in_doubt_count: int
 
 
 def outbox_status(*, store: Store | None = None, now: datetime | None = None) -> OutboxStatus:
-    """What the queue looks like right now, in five queries (the counts scan the table)."""
+    """What the queue looks like right now, in seven queries (the counts scan the table)."""
     now = now or timezone.now()
     messages = Message.objects.all() if store is None else Message.objects.for_store(store)
     counts = {
@@ -80,6 +82,8 @@ def outbox_status(*, store: Store | None = None, now: datetime | None = None) ->
         stuck_count=stuck.count(),
         failures=failures,
         failures_count=failed.count(),
+        in_doubt=list(messages.in_doubt(now).select_related("order").order_by("provider_called_at", "id")[:TOP]),
+        in_doubt_count=messages.in_doubt(now).count(),
     )
 
 

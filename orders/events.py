@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from orders.carriers import carrier_name
 from postpurchase.events import publish
 
 from .inputs import MarketingConsent
@@ -118,7 +119,9 @@ def _redeemed(d: dict) -> str:
 
 def shipment_label(data: dict) -> str:
     """A shipment as the timeline names it, from an event payload: `DHL JD014600006281230`."""
-    return " ".join(filter(None, [data.get("carrier", ""), data.get("tracking_number", "")])) or "a shipment"
+    return (
+        " ".join(filter(None, [carrier_name(data.get("carrier", "")), data.get("tracking_number", "")])) or "a shipment"
+    )
 
 
 # How the timeline tells each kind of event to a merchant. Other apps add theirs with

@@ -5,6 +5,8 @@ are `user.stores` (Store.staff's related name), and scoped models reach a store 
 lookup path such as "store" or "order__store".
 """
 
+from typing import Self
+
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
@@ -26,10 +28,10 @@ def user_store_ids(user) -> list[int]:
 class StoreScopedQuerySet(models.QuerySet):
     store_path = "store"
 
-    def for_store(self, store) -> "StoreScopedQuerySet":
+    def for_store(self, store) -> Self:
         return self.filter(**{self.store_path: store})
 
-    def for_user(self, user) -> "StoreScopedQuerySet":
+    def for_user(self, user) -> Self:
         if user.is_superuser:
             return self
         return self.filter(**{f"{self.store_path}__in": user_store_ids(user)})

@@ -1,17 +1,13 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
+from postpurchase.health import healthz
+from returns import views as returns_views
 from tracking import views as tracking_views
-
-
-def healthz(request):
-    return JsonResponse({"ok": True})
-
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -20,10 +16,11 @@ urlpatterns = [
     path("api/v1/", include("orders.urls_api")),
     path("api/v1/", include("returns.urls_api")),
     path("track/", include("tracking.urls")),
-    path("returns/", include("returns.urls")),
     # A store's own entry points, branded before the customer types anything.
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
     path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
+    path("s/<slug:store_slug>/returns/", returns_views.lookup, name="store-returns-lookup"),
+    path("returns/", include("returns.urls")),
     path("messages/", include("notifications.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),

@@ -7,7 +7,7 @@ out of their own order. The signed page (tracking.links) needs no login: the lin
 """
 
 import re
-from hashlib import sha256
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,38 +17,32 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orders.models import Store
 from postpurchase.brand import brand_theme
 from postpurchase.csp import request_nonce
-from postpurchase.limits import client_ip
 from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
-
-# The 21st attempt within a minute from one client is refused; so is a client's 11th wrong
-# email for one order number. Only misses count against an order number, and only per client:
-# counted from all clients together, strangers' guesses locked the real customer out (10 wrong
-# guesses from anywhere blocked the right email for a minute). The right email always gets
-# through while its client is within the per-client limit.
-LOOKUPS_PER_CLIENT = 20
-MISSES_PER_ORDER_NUMBER = 10
-LOOKUP_WINDOW_SECONDS = 60
-
-NOT_FOUND = _("We couldn't find an order with that number and email. Please check both and try again.")
-TOO_MANY = _("Too many attempts. Please wait a minute, then try again.")
+from tracking.lookup import LOOKUP_WINDOW_SECONDS, TOO_MANY, lookup_allowed, order_lookup
 
 # How long a rendered tracking page may be served again while the order has not changed.
 PAGE_TTL = 60
 # Where a cached page's CSP nonce goes; each request that serves it fills in its own.
 NONCE_SLOT = "{csp-nonce}"
 
-RETURNS_URL = "/returns/"  # the returns portal (a later issue) accepts the tracking token
+RETURNS_URL = "/returns/"  # the returns portal takes the tracking token (returns/views.py)
 LOYALTY_URL = "/loyalty/"
 
 _NEUTRAL = {"name": "", "logo_url": "", "primary_color": "#24292f", "support_email": ""}
+
+
+def store_branding(store: Store | None) -> dict:
+    """The brand of `store`'s customer pages; a neutral one when no store is known."""
+    if store is None:
+        return branding(**_NEUTRAL)
+    return branding(store.name, store.logo_url, store.primary_color, store.support_email)
 
 
 def branding(name: str, logo_url: str, primary_color: str, support_email: str) -> dict:
@@ -86,7 +80,10 @@ def _languages(current: str) -> list[dict]:
     ]
 
 
-def _page(request: HttpRequest, template: str, language: str, context: dict, *, zone: str = "", status: int = 200):
+def customer_page(
+    request: HttpRequest, template: str, language: str, context: dict, *, zone: str = "", status: int = 200
+) -> HttpResponse:
+    """Render a customer page in `language` (times in `zone`), with the language switcher."""
     with translation.override(language), timezone.override(ZoneInfo(zone) if zone else None):
         response = render(
             request,
@@ -104,22 +101,6 @@ def _headers(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
-def _allowed(key: str, limit: int) -> bool:
-    """Count one attempt in a window that starts with the first attempt; True while within `limit`."""
-    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        count = 1
-    return count <= limit
-
-
-def _misses_left(key: str, limit: int) -> bool:
-    """True while fewer than `limit` misses were counted under `key` in the current window."""
-    return (cache.get(key) or 0) < limit
-
-
 _STORE_PATH = re.compile(r"^/s/(?P<slug>[-a-zA-Z0-9_]+)/")
 
 
@@ -134,10 +115,11 @@ def _lookup_store(request: HttpRequest, slug: str = "") -> Store | None:
     return only[0] if len(only) == 1 else None
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def lookup(request: HttpRequest, store_slug: str = "") -> HttpResponse:
-    """The form: order number and email. Success redirects to the order's signed page."""
+def lookup_form_page(
+    request: HttpRequest, *, store_slug: str, scope: str, template: str, found_url: Callable[[int], str]
+) -> HttpResponse:
+    """An "Order number" + "Email" form page (tracking, returns, …): the store's brand, the shared
+    lookup and its limits (tracking.lookup); a match redirects to `found_url(order_id)`."""
     store = _lookup_store(request, store_slug)
     language = language_for(request)
     brand = branding(**_NEUTRAL)
@@ -145,36 +127,41 @@ def lookup(request: HttpRequest, store_slug: str = "") -> HttpResponse:
         brand = branding(store.name, store.logo_url, store.primary_color, store.support_email)
     form = TrackOrderForm(request.POST if request.method == "POST" else None)
 
-    def answer(error="", status=200) -> HttpResponse:
+    def answer(error: object = "", status: int = 200) -> HttpResponse:
         context = {"brand": brand, "store": store, "form": form, "error": error}
-        response = _page(request, "tracking/lookup.html", language, context, status=status)
+        response = customer_page(request, template, language, context, status=status)
         if status == 429:
             response["Retry-After"] = str(LOOKUP_WINDOW_SECONDS)
         return response
 
     if request.method != "POST":
         return answer()
-    if not _allowed(f"tracking:lookup:client:{client_ip(request)}", LOOKUPS_PER_CLIENT):
+    if not lookup_allowed(request, scope=scope):
         return answer(TOO_MANY, status=429)
     if not form.is_valid():
         return answer()
-    # Typed text in a cache key: hashed, so any input makes a valid key for any cache backend.
-    number = form.cleaned_data["order_number"].upper().lstrip("#")
-    misses_key = "tracking:lookup:misses:" + sha256(f"{number}|{client_ip(request)}".encode()).hexdigest()[:32]
-    order_id = selectors.order_find_for_customer(
-        number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store
+    found = order_lookup(
+        request, number=form.cleaned_data["order_number"], email=form.cleaned_data["email"], store=store, scope=scope
     )
-    if order_id is None:
-        # Refused only after this client's own misses on this number: the right email above
-        # was never refused, whoever else guessed at the order.
-        if not _misses_left(misses_key, MISSES_PER_ORDER_NUMBER):
-            return answer(TOO_MANY, status=429)
-        _allowed(misses_key, MISSES_PER_ORDER_NUMBER)
-        return answer(NOT_FOUND)
-    url = links.page_path(links.token_for_order_id(order_id))
+    if found.order_id is None:
+        return answer(found.error, status=found.status)
+    url = found_url(found.order_id)
     if requested := _requested_language(request):
         url += "?" + urlencode({"lang": requested})
     return redirect(url)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def lookup(request: HttpRequest, store_slug: str = "") -> HttpResponse:
+    """The tracking form: order number and email. Success redirects to the order's signed page."""
+    return lookup_form_page(
+        request,
+        store_slug=store_slug,
+        scope="tracking",
+        template="tracking/lookup.html",
+        found_url=lambda order_id: links.page_path(links.token_for_order_id(order_id)),
+    )
 
 
 def _page_key(order_id: int, request: HttpRequest) -> str:
@@ -243,7 +230,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         "json_url": links.json_path(token),
         "zone": tracking.timezone,
     }
-    response = _page(request, "tracking/page.html", language, context, zone=tracking.timezone)
+    response = customer_page(request, "tracking/page.html", language, context, zone=tracking.timezone)
     html = response.content.decode().replace(f'nonce="{request_nonce(request)}"', f'nonce="{NONCE_SLOT}"')
     cache.set(_page_key(order_id, request), (tracking.version, language, html), PAGE_TTL)
     return response
@@ -260,4 +247,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         brand = branding(store.name, store.logo_url, store.primary_color, store.support_email)
         lookup_url = reverse("store-tracking-lookup", kwargs={"store_slug": store.slug})
     language = language_for(request)
-    return _page(request, "customer/not_found.html", language, {"brand": brand, "lookup_url": lookup_url}, status=404)
+    return customer_page(
+        request, "customer/not_found.html", language, {"brand": brand, "lookup_url": lookup_url}, status=404
+    )

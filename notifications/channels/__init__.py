@@ -14,7 +14,7 @@ dispatcher's choice of sender can skip rendering honestly.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -60,14 +60,16 @@ class Outgoing:
     def __repr__(self) -> str:
         return f"<Outgoing {self.channel} message {self.message_id} to {self.to}>"
 
-    @cached_property
+    @property
     def content(self) -> Content:
-        if isinstance(self._content, Content):
-            return self._content
-        try:
-            return self._content()
-        except Exception as exc:  # whatever a template raises, the sender sees one kind of error
-            raise RenderError(str(exc)) from exc
+        # Not functools.cached_property: on Python 3.11 it holds one lock for every instance, so
+        # a thread rendering a slow template would block every other thread's messages.
+        if not isinstance(self._content, Content):
+            try:
+                self._content = self._content()
+            except Exception as exc:  # whatever a template raises, the sender sees one kind of error
+                raise RenderError(str(exc)) from exc
+        return self._content
 
     @property
     def subject(self) -> str:

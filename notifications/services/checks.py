@@ -155,15 +155,20 @@ def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
             for message_id, hold in holds_for(rows, now).items()
         },
     )
-    # Optional messages already out, or being handed to a provider right now by another batch.
-    recent = Message.objects.filter(
-        Q(state__in=[MessageState.SENT, MessageState.DELIVERED], sent_at__gte=now - MONTH)
-        | Q(state=MessageState.SENDING, provider_called_at__isnull=False),
-        customer_id__in=optional,
-        transactional=False,
-    ).values_list("customer_id", "sent_at", "provider_called_at")
+    # Optional messages already out, or in another batch on their way to a provider: a batch
+    # marks its messages one at a time, so one not marked yet counts from now.
+    recent = (
+        Message.objects.filter(
+            Q(state__in=[MessageState.SENT, MessageState.DELIVERED], sent_at__gte=now - MONTH)
+            | Q(state=MessageState.SENDING),
+            customer_id__in=optional,
+            transactional=False,
+        )
+        .exclude(pk__in=[r.id for r in rows])
+        .values_list("customer_id", "sent_at", "provider_called_at")
+    )
     for customer_id, sent_at, called_at in recent:
-        facts.recent_optional[customer_id].append(sent_at or called_at)
+        facts.recent_optional[customer_id].append(sent_at or called_at or now)
     return facts
 
 

@@ -79,6 +79,10 @@ def message_resend(*, message_id: int, force: bool = False, actor: str = "") -> 
             extra={"suppression": suppression.pk},
         )
     now = timezone.now()
+    if original.provider_called_at:
+        # A person resolved the doubt by sending a copy: the original is no longer in doubt.
+        original.provider_called_at = None
+        original.save(update_fields=["provider_called_at", "updated_at"])
     copy = Message.objects.create(
         store_id=original.store_id,
         customer_id=original.customer_id,
@@ -123,11 +127,14 @@ class RetryOutcome:
 
 @transaction.atomic(durable=True)
 def messages_retry_failed(
-    *, since: datetime, store: Store | None = None, dry_run: bool = False, actor: str = ""
+    *, since: datetime, store: Store | None = None, dry_run: bool = False, in_doubt: bool = False, actor: str = ""
 ) -> RetryOutcome:
     """Put messages that failed since `since` back in the queue, due now.
 
-    1. Lock the failed messages (a message's last change is when it failed).
+    1. Lock the failed messages (a message's last change is when it failed): those in doubt
+       (`provider_called_at` set: the worker stopped during the provider call, the customer may
+       have it) with `in_doubt`, the others without. A retry of every failure never resends a
+       message in doubt by accident; ops choose it after checking the provider.
     2. Leave alone those whose recipient is on the suppression list: the provider said the
        address is dead, or the customer said stop; retrying would only fail again or offend.
     3. Reschedule the others with fresh attempts; the last error stays, in `last_error` and as
@@ -136,7 +143,9 @@ def messages_retry_failed(
     4. Tell each order's timeline and nudge the dispatcher after the commit.
     With `dry_run`, steps 3 and 4 are skipped and nothing is written.
     """
-    failed = Message.objects.filter(state=MessageState.FAILED, updated_at__gte=since).order_by("id")
+    failed = Message.objects.filter(
+        state=MessageState.FAILED, updated_at__gte=since, provider_called_at__isnull=not in_doubt
+    ).order_by("id")
     if store is not None:
         failed = failed.for_store(store)
     messages = list(failed.select_for_update())

@@ -3,6 +3,7 @@ import hashlib
 from django.db import models
 from django.db.models import Q
 
+from orders.carriers import carrier_name
 from postpurchase.tenancy import StoreScopedQuerySet
 
 from .orders import LineItem, Order
@@ -91,7 +92,7 @@ class Shipment(models.Model):
         indexes = [models.Index(fields=["store", "tracking_number"], name="shipment_tracking_number")]
 
     def __str__(self) -> str:
-        return f"{self.carrier} {self.tracking_number}".strip() or f"Shipment {self.pk}"
+        return f"{carrier_name(self.carrier)} {self.tracking_number}".strip() or f"Shipment {self.pk}"
 
     @property
     def is_return(self) -> bool:

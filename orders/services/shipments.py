@@ -33,24 +33,7 @@ def _resolve_items(order: Order, items: list[ShipmentItemInput] | None) -> list[
     remaining = {li.pk: li.quantity - shipped[li.pk] for li in line_items}
     if items is None:
         return [(li, remaining[li.pk]) for li in line_items if remaining[li.pk] > 0]
-
-    by_id = {li.pk: li for li in line_items}
-    by_sku = {li.sku: li for li in line_items if li.sku}
-    by_external = {li.external_id: li for li in line_items if li.external_id}
-    chosen: list[tuple[LineItem, int]] = []
-    for item in items:
-        li = by_id.get(item.line_item_id) or by_external.get(item.external_id) or by_sku.get(item.sku)
-        if li is None:
-            ref = item.line_item_id or item.external_id or item.sku
-            raise DomainError(f"Order {order.number} has no line item {ref}.", extra={"item": ref})
-        if item.quantity > remaining[li.pk]:
-            raise DomainError(
-                f"Only {remaining[li.pk]} of {li.title} are left to ship.",
-                extra={"item": li.pk, "remaining": remaining[li.pk]},
-            )
-        remaining[li.pk] -= item.quantity
-        chosen.append((li, item.quantity))
-    return chosen
+    return _take(order, line_items, items, remaining, "Only {left} of {title} are left to ship.")
 
 
 def _resolve_return_items(order: Order, items: list[ShipmentItemInput] | None) -> list[tuple[LineItem, int]]:
@@ -59,11 +42,19 @@ def _resolve_return_items(order: Order, items: list[ShipmentItemInput] | None) -
     if not items:
         return []
     line_items = list(order.line_items.all())
-    returning: dict[int, int] = {}
+    left = {li.pk: li.quantity for li in line_items}
     for line_item_id, quantity in ShipmentItem.objects.filter(
         shipment__order=order, shipment__direction=ShipmentDirection.RETURN
     ).values_list("line_item_id", "quantity"):
-        returning[line_item_id] = returning.get(line_item_id, 0) + quantity
+        left[line_item_id] -= quantity
+    return _take(order, line_items, items, left, "Only {left} of {title} can come back.")
+
+
+def _take(
+    order: Order, line_items: list[LineItem], items: list[ShipmentItemInput], left: dict[int, int], too_many: str
+) -> list[tuple[LineItem, int]]:
+    """Match each requested item to the order's line (by our id, the platform's id or the SKU) and
+    take its quantity from what is `left` of that line, refusing more than there is."""
     by_id = {li.pk: li for li in line_items}
     by_sku = {li.sku: li for li in line_items if li.sku}
     by_external = {li.external_id: li for li in line_items if li.external_id}
@@ -73,10 +64,11 @@ def _resolve_return_items(order: Order, items: list[ShipmentItemInput] | None) -
         if li is None:
             ref = item.line_item_id or item.external_id or item.sku
             raise DomainError(f"Order {order.number} has no line item {ref}.", extra={"item": ref})
-        left = li.quantity - returning.get(li.pk, 0)
-        if item.quantity > left:
-            raise DomainError(f"Only {left} of {li.title} can come back.", extra={"item": li.pk, "remaining": left})
-        returning[li.pk] = returning.get(li.pk, 0) + item.quantity
+        if item.quantity > left[li.pk]:
+            raise DomainError(
+                too_many.format(left=left[li.pk], title=li.title), extra={"item": li.pk, "remaining": left[li.pk]}
+            )
+        left[li.pk] -= item.quantity
         chosen.append((li, item.quantity))
     return chosen
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from postpurchase.csp import ADMIN_REPLACEMENTS, DOCS_REPLACEMENTS
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Where the development defaults keep their state: SQLite file, embedded broker, beat schedule.
@@ -97,7 +97,8 @@ def _database(url: str) -> dict:
             "pool": {
                 "min_size": 1,
                 "max_size": env_int("DB_POOL_MAX_SIZE", 10),
-                "timeout": 10,
+                # How long a request waits for a connection; /healthz answers 503 after it.
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
             },
         }
     elif config["ENGINE"] == "django.db.backends.sqlite3":
@@ -167,6 +168,10 @@ API_MAX_BODY_BYTES = 1024 * 1024
 ORDER_MAX_LINE_ITEMS = env_int("ORDER_MAX_LINE_ITEMS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Uploads (return photos): kept under MEDIA_ROOT, which no URL serves.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+RETURN_PHOTO_MAX_BYTES = env_int("RETURN_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+
 # Content-Security-Policy (django-csp 4, postpurchase/csp.py, decision 0006): strict by default,
 # so customer pages run nothing inline; an inline <style> needs the request's nonce.
 CONTENT_SECURITY_POLICY = {
@@ -190,12 +195,24 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, but an unreachable Redis is an empty cache (postpurchase/cache.py).
+            "BACKEND": "postpurchase.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang the page: short timeouts, then a miss.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis, a file cache that every process of the machine shares: each gunicorn worker
+    # then counts the same lookup attempts (a per-process memory cache let every worker allow its
+    # own 20) and serves the same cached pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, so a fresh
 # machine runs a real worker and beat with nothing installed. Celery only delivers work;
@@ -241,6 +258,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
+
+# Messages marked as handed to the provider at a time (notifications/services/handover.py): a kill
+# leaves at most this many per sending thread in doubt; more saves a round trip per message.
+OUTBOX_HANDOVER_GROUP = env_int("OUTBOX_HANDOVER_GROUP", 1)
+# A claim's lease: a killed worker's messages wait this long before a sweep takes them over. Keep
+# it above the outbox tasks' hard time limit (240 s, notifications/tasks.py).
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+
+# Rendering a merchant's template (notifications/render_limits.py): wall-clock seconds, and sizes.
+MESSAGE_RENDER_SECONDS = env_float("MESSAGE_RENDER_SECONDS", 2.0)
+MESSAGE_EMAIL_MAX_BYTES = env_int("MESSAGE_EMAIL_MAX_BYTES", 512 * 1024)
+MESSAGE_SMS_MAX_CHARS = env_int("MESSAGE_SMS_MAX_CHARS", 1600)
+# SMTP blocks for ever without it; a hung provider must not hold a worker past its lease.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Post-purchase <no-reply@localhost>")

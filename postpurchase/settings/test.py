@@ -18,5 +18,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+if not REDIS_URL:  # noqa: F405 - the suite keeps nothing on disk; tests of the file cache configure their own
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Throwaway apps that declare message kinds and send-time holds from outside notifications (tests/apps).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.apps.fake_pillar", "tests.apps.fake_hold"]  # noqa: F405

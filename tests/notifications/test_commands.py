@@ -96,6 +96,55 @@ def test_messages_status_lists_the_last_days_failures_by_reason(store, settings)
     assert "  2  the sender domain is not verified" in out
 
 
+def in_doubt_confirmation(store, number: str) -> Message:
+    """A confirmation whose worker died during the provider call, found by the next sweep."""
+    place_order(store, number=number, external_id=number)
+    messages_claim()
+    Message.objects.filter(order__number=number).update(provider_called_at=timezone.now())
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        messages_dispatch_due()
+    return Message.objects.get(order__number=number)
+
+
+def test_messages_status_lists_a_message_in_doubt_and_how_to_resolve_it(store):
+    message = in_doubt_confirmation(store, "#7")
+
+    out = run("messages_status")
+
+    assert "In doubt (the provider may or may not have them; never resent by itself): 1" in out
+    assert f"  message {message.pk} (order_confirmation by email to a***@example.com, order #7): handed over" in out
+    assert "retry_failed --in-doubt" in out
+
+
+def test_retry_failed_leaves_messages_in_doubt_alone_unless_asked(store, settings, deliver):
+    doubtful = in_doubt_confirmation(store, "#7")
+    broken = failed_confirmation(store, settings, BrokenBackend, number="#8", external_id="8")
+
+    out = deliver(run, "retry_failed")
+
+    assert "Retried 1 failed messages" in out
+    doubtful.refresh_from_db()
+    broken.refresh_from_db()
+    assert (doubtful.state, broken.state) == (MessageState.FAILED, MessageState.SENT)
+    assert len(mail.outbox) == 1
+
+    out = deliver(run, "retry_failed", "--in-doubt")
+
+    assert "Retried 1 messages in doubt" in out
+    doubtful.refresh_from_db()
+    assert (doubtful.state, doubtful.provider_called_at) == (MessageState.SENT, None)
+    assert len(mail.outbox) == 2
+
+
+def test_resending_a_message_in_doubt_resolves_the_doubt(store):
+    doubtful = in_doubt_confirmation(store, "#7")
+
+    run("resend_message", str(doubtful.pk))
+
+    assert not Message.objects.in_doubt(timezone.now()).exists()
+    assert Message.objects.filter(data__resend_of=doubtful.pk, state=MessageState.SCHEDULED).exists()
+
+
 def test_messages_status_of_an_unknown_store_is_an_error():
     with pytest.raises(CommandError, match="No store 'nope'"):
         run("messages_status", "--store", "nope")
@@ -272,7 +321,6 @@ def test_retry_failed_reschedules_a_failed_message_and_it_is_then_sent(store, se
 
 def test_retry_failed_puts_the_message_back_due_now_with_fresh_attempts(store, settings):
     failed = failed_confirmation(store, settings, BrokenBackend)
-    Message.objects.filter(pk=failed.pk).update(provider_called_at=timezone.now())
 
     run("retry_failed", "--since", timezone.now().date().isoformat())
 

@@ -52,11 +52,13 @@ def due_messages(order, count: int) -> list[Message]:
 
 
 def queries_to_dispatch(order, count: int) -> int:
+    """The queries to dispatch `count` due messages, less the one UPDATE per message sent (the
+    outcome of the previous message and the hand-over mark of this one, in one round trip)."""
     due_messages(order, count)
     with CaptureQueriesContext(connection) as queries:
-        messages_dispatch_due(limit=count)
+        sent = messages_dispatch_due(limit=count)
     assert not Message.objects.due(timezone.now()).exists()
-    return len(queries)
+    return len(queries) - sent
 
 
 @pytest.fixture
@@ -65,28 +67,28 @@ def order(store):
     return place_order(store, marketing_consent=AGREED_TO_EMAIL)
 
 
-def test_a_batch_of_100_costs_the_queries_of_a_batch_of_10(order, settings):
+def test_a_batch_of_100_costs_the_queries_of_a_batch_of_10_plus_one_per_message_sent(order, settings):
     settings.MESSAGE_SENDERS = NULL_SENDERS
     queries_to_dispatch(order, 4)  # the store's messaging settings are created on first use
 
     assert queries_to_dispatch(order, 100) == queries_to_dispatch(order, 10)
 
 
-def test_a_batch_of_100_rendered_emails_costs_the_queries_of_a_batch_of_10(order):
+def test_a_batch_of_100_rendered_emails_costs_the_queries_of_a_batch_of_10_plus_one_per_message_sent(order):
     queries_to_dispatch(order, 4)
 
     assert queries_to_dispatch(order, 100) == queries_to_dispatch(order, 10)
     assert len(mail.outbox) > 25
 
 
-def test_delivering_a_claimed_batch_costs_the_same_queries_whatever_its_size(order, settings):
+def test_delivering_a_claimed_batch_costs_the_same_queries_plus_one_per_message_sent(order, settings):
     settings.MESSAGE_SENDERS = NULL_SENDERS
     counts = []
     for count in (4, 10, 100):
         due_messages(order, count)
         with CaptureQueriesContext(connection) as queries:
-            messages_deliver(ids=messages_claim(limit=count))
-        counts.append(len(queries))
+            sent = messages_deliver(ids=messages_claim(limit=count))
+        counts.append(len(queries) - sent)
 
     assert counts[1] == counts[2]
 
@@ -135,7 +137,8 @@ def test_a_capped_message_waits_until_the_cap_frees_a_slot(order, settings):
 
     sent = Message.objects.get(kind=kinds.THANK_YOU, state=MessageState.SENT)
     waiting = Message.objects.get(kind=kinds.THANK_YOU, state=MessageState.SCHEDULED)
-    assert waiting.send_at == sent.sent_at + timedelta(days=1)
+    # The slot frees a day after the send was decided; the provider accepted it moments later.
+    assert abs(waiting.send_at - (sent.sent_at + timedelta(days=1))) < timedelta(seconds=1)
     assert waiting.lease_expires_at is None
 
 

@@ -176,3 +176,14 @@ def test_consents_are_shown_only_to_the_customers_store(client, viewer, outsider
 
     assert "checkout" in ours.text
     assert "checkout" not in theirs.text
+
+
+def test_the_message_list_filters_the_messages_in_doubt(client, viewer, order):
+    doubtful = order.messages.filter(state=MessageState.SENT).first()
+    Message.objects.filter(pk=doubtful.pk).update(state=MessageState.FAILED, provider_called_at=timezone.now())
+    client.force_login(viewer)
+
+    page = client.get("/admin/notifications/message/", {"in_doubt": "yes"})
+
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == [doubtful]

@@ -67,7 +67,7 @@ def test_the_order_page_shows_items_shipments_checkpoints_and_timeline(client, o
     assert "JD0042" in page.text
     assert "Departed Leipzig hub" in page.text
     assert "Order placed" in page.text
-    assert "Shipment created: dhl JD0042" in page.text
+    assert "Shipment created: DHL JD0042" in page.text  # the carrier as people know it
     assert "Status placed → shipped" in page.text
 
 

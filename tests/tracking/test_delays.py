@@ -355,9 +355,9 @@ def test_the_timeline_tells_merchants_about_delays(store, clock):
     told = [describe(e) for e in DomainEvent.objects.filter(kind__startswith="shipment.").exclude(kind__in=SEEN)]
 
     assert told == [
-        "Shipment dhl JD1 delayed: The estimated delivery date has passed.",
-        "Shipment dhl JD1 possibly lost: no news from the carrier for 7 days",
-        "Shipment dhl JD1 delivered after its delay",
+        "Shipment DHL JD1 delayed: The estimated delivery date has passed.",
+        "Shipment DHL JD1 possibly lost: no news from the carrier for 7 days",
+        "Shipment DHL JD1 delivered after its delay",
     ]
 
 

@@ -203,6 +203,7 @@ def test_an_faq_edited_in_the_admin_shows_at_once(client, store):
 
 def test_it_links_to_returns_with_the_signed_token_and_to_loyalty(client, store):
     order = place_order(store)
+    ship(order)
 
     html = page(client, order).content.decode()
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from tests.orders.factories import place_order
-from tests.tracking.page_helpers import EMAIL, look_up, opened, page
+from tests.tracking.page_helpers import EMAIL, look_up, opened, page, ship
 from tracking import links
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 def test_lang_de_shows_the_page_in_german(client, store):
     order = place_order(store)
+    ship(order)
 
     response = page(client, order, lang="de")
 

@@ -22,7 +22,8 @@ def duration(delta: timedelta) -> str:
 class Command(BaseCommand):
     help = (
         "Show the outbox: messages by kind and state, the oldest due message and how late it is, "
-        "messages stuck in `sending` past their lease, and the commonest failures of the last 24 h."
+        "messages stuck in `sending` past their lease, messages in doubt (handed to the provider by a worker "
+        "that stopped before it knew the outcome) and the commonest failures of the last 24 h."
     )
 
     def add_arguments(self, parser):
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         self._table(status.counts)
         self._oldest_due(status, zone)
         self._stuck(status)
+        self._in_doubt(status)
         self._failures(status)
 
     def _table(self, counts: dict[tuple[str, str], int]) -> None:
@@ -84,6 +86,25 @@ class Command(BaseCommand):
             )
         if status.stuck_count > len(status.stuck):
             self.stdout.write(f"  … and {status.stuck_count - len(status.stuck)} more")
+
+    def _in_doubt(self, status) -> None:
+        self.stdout.write(
+            f"In doubt (the provider may or may not have them; never resent by itself): {status.in_doubt_count}"
+        )
+        for message in status.in_doubt:
+            order = f", order {message.order.number}" if message.order else ""
+            self.stdout.write(
+                f"  message {message.pk} ({message.kind} by {message.channel} to "
+                f"{recipient_masked(message.recipient)}{order}): handed over "
+                f"{duration(status.now - message.provider_called_at)} ago, {message.state}"
+            )
+        if status.in_doubt_count > len(status.in_doubt):
+            self.stdout.write(f"  … and {status.in_doubt_count - len(status.in_doubt)} more")
+        if status.in_doubt_count:
+            self.stdout.write(
+                "  Check the provider's log; then `resend_message <id>` for one, or "
+                "`retry_failed --in-doubt` for all (a customer who got it gets it twice)."
+            )
 
     def _failures(self, status) -> None:
         self.stdout.write(f"Failures in the last 24 h: {status.failures_count}")

@@ -1,18 +1,11 @@
-from argparse import ArgumentTypeError
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from orders.models import InboundWebhook, Store
 from orders.services import webhook_process
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"want a day like 2025-01-31, not {value!r}") from None
+from postpurchase.cli import day
 
 
 class Command(BaseCommand):
@@ -25,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("ids", nargs="*", type=int, help="Only these webhook ids.")
         parser.add_argument("--provider", help="Only this provider's webhooks, e.g. shopify.")
         parser.add_argument("--store", help="Only this store's webhooks (its slug).")
-        parser.add_argument("--since", type=_day, help="Only webhooks received on or after this day (YYYY-MM-DD).")
+        parser.add_argument("--since", type=day, help="Only webhooks received on or after this day (YYYY-MM-DD).")
         parser.add_argument(
             "--all", action="store_true", dest="everything", help="Also re-run webhooks already processed."
         )
