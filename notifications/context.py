@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
+from notifications import registry
 from orders.selectors import products_recommended_for
 from postpurchase.money import money_format as money
 from postpurchase.safe_urls import http_url
@@ -62,7 +63,7 @@ def _shipment(shipment, line_items, currency: str, locale: str) -> dict:
 
 
 def _data(message) -> dict:
-    data = dict(message.data)
+    data = registry.kind_data(message.kind, message.data, message.locale)
     if message.kind == "recommendations" and message.order:
         data["recommendations"] = [
             {

@@ -41,6 +41,9 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TRIGGER = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 
 SampleData = Callable[[Any, str], Mapping[str, Any]]
+# Plain data a kind's owner derives from `message.data` for its templates (amounts formatted in the
+# message's locale, …): (data, locale) -> values added to `message.data`. Never model instances.
+DataHook = Callable[[Mapping[str, Any], str], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ def _no_sample(store: Any, locale: str) -> Mapping[str, Any]:
     return {}
 
 
+def _no_data(data: Mapping[str, Any], locale: str) -> Mapping[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of message: who owns it, when it is sent by default, where its templates are."""
@@ -78,6 +85,7 @@ class Kind:
     # One message per shipment instead of one per order (shipped, delivered, …).
     per_shipment: bool = False
     sample: SampleData = field(default=_no_sample, compare=False)
+    data: DataHook = field(default=_no_data, compare=False)
 
     def default_flows(self) -> list[tuple[str, DefaultFlow]]:
         """(trigger, flow) of each default flow, the blank trigger resolved."""
@@ -162,6 +170,12 @@ def is_kind(name: object) -> bool:
 def label(name: str) -> str:
     known = _kinds.get(name)
     return known.label if known else name
+
+
+def kind_data(name: str, data: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """`data` with what the kind's owner derives from it for its templates (`Kind.data`)."""
+    known = _kinds.get(name)
+    return {**data, **known.data(data, locale)} if known else dict(data)
 
 
 def is_follow_up(name: str) -> bool:

@@ -17,6 +17,7 @@ ORDER_IMPORTED = "order.imported"
 ORDER_UPDATED = "order.updated"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_STATUS_CHANGED = "order.status_changed"
+ORDER_REFUNDED = "order.refunded"  # the store platform refunded money (and maybe lines) of the order
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_UPDATED = "shipment.updated"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
@@ -132,6 +133,7 @@ _DESCRIBE = {
     ORDER_UPDATED: lambda d: "Order updated: " + ", ".join(d.get("changed", [])),
     ORDER_CANCELLED: lambda d: "Order cancelled" + (f": {d['reason']}" if d.get("reason") else ""),
     ORDER_STATUS_CHANGED: lambda d: f"Status {d.get('from')} → {d.get('to')}",
+    ORDER_REFUNDED: lambda d: f"Refunded {d.get('currency', '')} {d.get('amount', '')} in {d.get('source', '')}",
     SHIPMENT_CREATED: lambda d: f"Shipment created: {shipment_label(d)}",
     SHIPMENT_UPDATED: lambda d: "Shipment updated: " + ", ".join(d.get("changed", {})),
     SHIPMENT_STATUS_CHANGED: lambda d: f"Shipment {d.get('from')} → {d.get('to')}",

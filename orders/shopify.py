@@ -23,7 +23,7 @@ from orders.inputs import (
     normalize_phone,
 )
 from orders.models import LOCALES, InboundWebhook, Order, OrderSource, ShipmentStatus
-from orders.services import order_upsert, shipment_upsert
+from orders.services import RefundLineInput, order_refund_record, order_upsert, shipment_upsert
 from postpurchase.exceptions import InvalidTransition
 from postpurchase.money import ZERO, to_money
 from postpurchase.safe_urls import http_url
@@ -265,6 +265,44 @@ def _fulfillment_sync(webhook: InboundWebhook, payload: dict) -> None:
     )
 
 
+def refund_amount(payload: dict) -> Decimal:
+    """The money a refund gave back: its successful refund transactions (not failed or pending ones)."""
+    return sum(
+        (
+            to_money(t.get("amount"))
+            for t in payload.get("transactions") or []
+            if t.get("kind") == "refund" and t.get("status") == "success"
+        ),
+        ZERO,
+    )
+
+
+def _refund_record(webhook: InboundWebhook, payload: dict) -> None:
+    """refunds/create: money (and maybe lines) given back in Shopify, recorded as `order.refunded`."""
+    order_id = str(payload["order_id"])
+    order = Order.objects.for_store(webhook.store).filter(external_id=order_id).first()
+    if order is None:
+        raise LookupError(f"Shopify order {order_id} is not known (yet) in store {webhook.store.slug}")
+    currencies = {t.get("currency") for t in payload.get("transactions") or [] if t.get("currency")}
+    order_refund_record(
+        order=order,
+        refund_id=str(payload["id"]),
+        amount=refund_amount(payload),
+        currency=currencies.pop() if len(currencies) == 1 else order.currency,
+        lines=[
+            RefundLineInput(
+                external_id=str(rli["line_item_id"]),
+                quantity=int(rli["quantity"]),
+                subtotal=to_money(rli.get("subtotal") or _shop_money(rli.get("subtotal_set"))),
+            )
+            for rli in payload.get("refund_line_items") or []
+        ],
+        note=_text(payload.get("note"), 500),
+        source="shopify",
+        actor=ACTOR,
+    )
+
+
 def _compliance_record(webhook: InboundWebhook, payload: dict) -> None:
     # Shopify requires a 200 for these privacy requests; the stored row is their record
     # until we act on them.
@@ -277,6 +315,7 @@ TOPICS: dict[str, Callable[[InboundWebhook, dict], None]] = {
     "orders/cancelled": _order_sync,
     "fulfillments/create": _fulfillment_sync,
     "fulfillments/update": _fulfillment_sync,
+    "refunds/create": _refund_record,
     "customers/redact": _compliance_record,
     "customers/data_request": _compliance_record,
     "shop/redact": _compliance_record,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracking.urls_api")),
     path("api/v1/", include("orders.urls_api")),
+    path("api/v1/", include("returns.urls_api")),
     path("track/", include("tracking.urls")),
     # A store's own entry points, branded before the customer types anything.
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),

@@ -1,17 +1,51 @@
-"""Return policies (edit) and returns (read, with filters) in the admin, scoped to the user's stores.
+"""Return policies (edit) and the returns queue, scoped to the user's stores.
 
-The returns queue's actions (approve, reject, receive, resolve) come with the portal; they will
-call the services in `returns.services`, never save a return's status by hand.
+The queue lists returns with counts per status (facets); each return's page offers the steps its
+status allows — approve (with a note), reject (with the reason the customer reads), mark received
+per item (condition, restock; or record the condition of items the carrier already delivered),
+resolve, reissue the label, cancel — each on a page of its own that calls the service in
+`returns.services`. Nothing saves a return's status by hand; a refused step shows the service's
+reason and changes nothing.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin
 
-from .models import ReturnItem, ReturnPolicy, ReturnReason, ReturnRequest, ReturnTagRule
+from .forms import ApproveForm, CancelForm, ReceiveForm, ReissueForm, RejectForm, ResolveForm
+from .models import (
+    ITEMS_BACK,
+    ReturnItem,
+    ReturnLabel,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatus,
+    ReturnTagRule,
+)
+from .services import (
+    ItemReceipt,
+    return_approve,
+    return_cancel,
+    return_inspect,
+    return_label_issue,
+    return_receive,
+    return_reject,
+    return_resolve,
+)
+from .services.labels import LABEL_STATUSES, label_url
 
 
 class ReturnReasonInline(admin.TabularInline):
@@ -51,6 +85,7 @@ class ReturnPolicyAdmin(StoreScopedAdmin):
             },
         ),
         ("Approval", {"fields": ["auto_approve_below", "auto_approve_reasons", "review_after_returns"]}),
+        ("Labels", {"fields": ["return_address", "label_valid_days"]}),
     ]
 
 
@@ -65,8 +100,49 @@ class ReturnItemInline(admin.TabularInline):
         return False
 
 
+class ReturnLabelInline(admin.TabularInline):
+    model = ReturnLabel
+    extra = 0
+    can_delete = False
+    fields = ("issued_at", "expires_at", "superseded_at", "carrier", "tracking_number", "link")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="PDF")
+    def link(self, label: ReturnLabel) -> str:
+        return format_html('<a href="{}">Open the label</a>', label_url(label))
+
+
+def _step_allowed(rr: ReturnRequest, step: str) -> bool:
+    """Which workflow pages a return offers in its status (the services check again)."""
+    if step in ("approve", "reject"):
+        return rr.status == ReturnStatus.REQUESTED
+    if step == "receive":
+        return rr.can_move_to(ReturnStatus.RECEIVED) or (rr.status in ITEMS_BACK and rr.status != ReturnStatus.KEPT)
+    if step == "resolve":
+        return rr.status == ReturnStatus.RECEIVED or (rr.status == ReturnStatus.APPROVED and rr.keep_items)
+    if step == "label":
+        return rr.status in LABEL_STATUSES and not rr.keep_items
+    if step == "cancel":
+        return rr.can_move_to(ReturnStatus.CANCELLED)
+    return False
+
+
+STEPS: dict[str, str] = {
+    "approve": "Approve",
+    "reject": "Reject",
+    "receive": "Mark received",
+    "resolve": "Resolve",
+    "label": "Reissue the label",
+    "cancel": "Cancel the return",
+}
+
+
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(StoreScopedAdmin):
+    change_form_template = "admin/returns/returnrequest/change_form.html"
     list_display = [
         "number",
         "order",
@@ -78,14 +154,131 @@ class ReturnRequestAdmin(StoreScopedAdmin):
         "created_at",
     ]
     list_filter = ["status", "resolution", "needs_review", "store"]
+    show_facets = admin.ShowFacets.ALWAYS  # the queue's counts per status, resolution and review flag
     search_fields = ["number", "order__number", "order__email"]
     list_select_related = ["order", "store"]
     date_hierarchy = "created_at"
-    inlines = [ReturnItemInline]
+    inlines = [ReturnItemInline, ReturnLabelInline]
     readonly_fields = [f.name for f in ReturnRequest._meta.fields if f.name not in ("merchant_note",)]
+    actions = ["approve_selected", "resolve_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns start from the portal or the API, through the services
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # -- bulk actions ------------------------------------------------------------------------
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[ReturnRequest], fn: Callable[[ReturnRequest], object], done: str
+    ) -> None:
+        ok, refused = 0, []
+        for rr in queryset.order_by("created_at", "id"):
+            try:
+                fn(rr)
+                ok += 1
+            except DomainError as exc:
+                refused.append(f"{rr.number}: {exc}")
+        if ok:
+            self.message_user(request, f"{ok} return(s) {done}.", messages.SUCCESS)
+        for problem in refused:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description="Approve the selected returns (issues their labels)", permissions=["change"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[ReturnRequest]) -> None:
+        actor = request.user.get_username()
+        self._each(request, queryset, lambda rr: return_approve(return_id=rr.pk, actor=actor), "approved")
+
+    @admin.action(description="Resolve the selected returns (refund, credit or exchange)", permissions=["change"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[ReturnRequest]) -> None:
+        actor = request.user.get_username()
+        self._each(request, queryset, lambda rr: return_resolve(return_id=rr.pk, actor=actor), "resolved")
+
+    # -- one return's workflow pages -----------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.step_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_step"
+        return [path("<path:object_id>/step/<slug:step>/", view, name=name), *super().get_urls()]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        rr = self.get_object(request, unquote(object_id))
+        steps = []
+        if rr is not None and self.has_change_permission(request, rr):
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_step"
+            steps = [
+                (reverse(name, args=[rr.pk, step]), label) for step, label in STEPS.items() if _step_allowed(rr, step)
+            ]
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "steps": steps})
+
+    def _form(self, step: str, rr: ReturnRequest, data: Any) -> forms.Form:
+        if step == "receive":
+            return ReceiveForm(data, request=rr)
+        form_class: type[forms.Form] = {
+            "approve": ApproveForm,
+            "reject": RejectForm,
+            "resolve": ResolveForm,
+            "label": ReissueForm,
+            "cancel": CancelForm,
+        }[step]
+        return form_class(data)
+
+    def _run(self, step: str, rr: ReturnRequest, form: forms.Form, actor: str) -> str:
+        data = form.cleaned_data
+        if step == "approve":
+            return_approve(return_id=rr.pk, actor=actor, note=data["note"])
+            return "approved; the customer gets the label"
+        if step == "reject":
+            return_reject(return_id=rr.pk, actor=actor, reason=data["reason"])
+            return "rejected; the customer is told why"
+        if step == "receive":
+            assert isinstance(form, ReceiveForm)
+            receipts = [ItemReceipt(line_item_id=i, condition=c, restock=r) for i, c, r in form.receipts()]
+            if rr.can_move_to(ReturnStatus.RECEIVED):
+                return_receive(return_id=rr.pk, actor=actor, receipts=receipts)
+                return "received"
+            return_inspect(return_id=rr.pk, actor=actor, receipts=receipts)
+            return "inspected"
+        if step == "resolve":
+            return_resolve(return_id=rr.pk, actor=actor, refund_reference=data["refund_reference"])
+            return "resolved"
+        if step == "label":
+            return_label_issue(return_id=rr.pk, actor=actor)
+            return "has a new label; the customer gets it by email"
+        return_cancel(return_id=rr.pk, actor=actor, reason=data["reason"])
+        return "cancelled"
+
+    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+        """GET: the step's form with the return's summary. POST: run the service, back to the return."""
+        if step not in STEPS:
+            raise Http404("No such step.")
+        rr = self.get_object(request, unquote(object_id))  # scoped: another store's return is a 404
+        if rr is None:
+            raise Http404("No such return.")
+        if not self.has_change_permission(request, rr):
+            raise PermissionDenied
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[rr.pk])
+        form = self._form(step, rr, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = self._run(step, rr, form, request.user.get_username())
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"Return {rr.number} {done}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{STEPS[step]}: {rr.number}",
+            "rr": rr,
+            "items": rr.items.select_related("line_item"),
+            "form": form,
+            "step": STEPS[step],
+            "allowed": _step_allowed(rr, step),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/returns/returnrequest/step.html", context)

@@ -18,6 +18,8 @@ RETURN_KINDS: dict[str, str] = {status: f"return.{status}" for status in ReturnS
 RETURN_REQUESTED = RETURN_KINDS[ReturnStatus.REQUESTED]
 RETURN_APPROVED = RETURN_KINDS[ReturnStatus.APPROVED]
 RETURN_REJECTED = RETURN_KINDS[ReturnStatus.REJECTED]
+RETURN_LABEL_ISSUED = RETURN_KINDS[ReturnStatus.LABEL_ISSUED]
+RETURN_IN_TRANSIT = RETURN_KINDS[ReturnStatus.IN_TRANSIT]
 RETURN_RECEIVED = RETURN_KINDS[ReturnStatus.RECEIVED]
 RETURN_REFUNDED = RETURN_KINDS[ReturnStatus.REFUNDED]
 RETURN_EXCHANGED = RETURN_KINDS[ReturnStatus.EXCHANGED]
@@ -43,15 +45,17 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
         "refund_amount": str(rr.refund_amount),
         "bonus_amount": str(rr.bonus_amount),
         "amount_due": str(rr.amount_due),
+        "credit_amount": str(rr.credit_amount),
         "keep_items": rr.keep_items,
         "items": [
             {
                 "line_item_id": item.line_item_id,
+                "title": item.line_item.title,
                 "quantity": item.quantity,
                 "amount": str(item.amount),
                 "reason": item.reason,
             }
-            for item in rr.items.all()
+            for item in rr.items.select_related("line_item")
         ],
     }
 

@@ -1,16 +1,18 @@
 """Return policies, return requests (RMAs) and their items, and the closed return windows."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from orders.models import LOCALES, Customer, DiscountCode, LineItem, Order, Product, Store
+from orders.models import LOCALES, Customer, DiscountCode, LineItem, Order, Product, Shipment, Store
 from postpurchase.money import MoneyField, currency_validator
 from postpurchase.tenancy import StoreScopedQuerySet
 
 DEFAULT_WINDOW_DAYS = 30  # without a policy; loyalty's pending points rely on the window closing
+DEFAULT_LABEL_DAYS = 14  # a return label's link works this long; then it is reissued
 
 
 class Resolution(models.TextChoices):
@@ -84,6 +86,14 @@ class ReturnPolicy(models.Model):
     )
     policy_text = models.JSONField(
         default=dict, blank=True, help_text='What customers read, per language: {"en": "…", "de": "…"}.'
+    )
+    return_address = models.TextField(
+        blank=True, help_text="Where returns go, one line per line: printed on every return label."
+    )
+    label_valid_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_LABEL_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A return label's link works this many days; the merchant can reissue it.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -280,6 +290,38 @@ class ReturnItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.line_item.title}"
+
+
+class ReturnLabel(models.Model):
+    """A return label issued for a return: what the provider said, the addresses as printed.
+
+    The built-in provider's PDF is drawn from this row whenever its signed link is opened, so the
+    label never changes after it was issued; a carrier's API gives a PDF URL of its own. A
+    reissued label supersedes the one before: the old link stops working.
+    """
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="labels")
+    provider = models.CharField(max_length=32)
+    carrier = models.CharField(max_length=50, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    pdf_url = models.URLField(max_length=500, blank=True, help_text="A carrier's own PDF; empty: drawn by us.")
+    from_address = models.JSONField(default=list, help_text="The customer's address lines, as printed.")
+    to_address = models.JSONField(default=list, help_text="The store's return address lines, as printed.")
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The return parcel."
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Label {self.tracking_number or self.pk} for {self.request_id}"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.superseded_at is None and now < self.expires_at
 
 
 class ClosedReturnWindow(models.Model):

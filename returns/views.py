@@ -9,11 +9,14 @@
    and photos where the reason asks for them, and a confirm button. Confirming calls
    `return_request_create`, which checks everything again under the order's lock.
 4. `/returns/<token>/<RMA>/`: the confirmation with the RMA number and what happens next.
+
+And `/returns/label/<token>.pdf`: the return label's signed link (`label_pdf_view`).
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,6 +24,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from orders.models import Order
 from postpurchase.exceptions import DomainError
+from postpurchase.safe_urls import http_url
+from returns.labels.pdf import label_pdf
 from returns.models import ReturnRequest
 from returns.portal import (
     PHOTOS_PER_ITEM,
@@ -34,6 +39,7 @@ from returns.portal import (
 )
 from returns.selectors import order_return_facts
 from returns.services import return_request_create
+from returns.services.labels import label_from_token
 from tracking import links
 from tracking.views import customer_page, language_for, lookup_form_page, not_found, store_branding
 
@@ -146,3 +152,35 @@ def done(request: HttpRequest, token: str, number: str) -> HttpResponse:
     language = language_for(request, order.locale, order.customer.locale if order.customer else "")
     context = {"brand": store_branding(order.store), "order": order, "rr": rr, "token": token}
     return customer_page(request, "returns/done.html", language, context)
+
+
+@require_safe
+def label_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone with the link may print the label (it goes to the customer by email); a forged or
+    unknown token is a 404, an expired or reissued label a 410 with the site's "link does not
+    work" page, so the customer asks for a new one instead of posting a stale parcel."""
+    label = label_from_token(token)
+    if label is None:
+        raise Http404("No such label.")
+    if not label.is_usable(timezone.now()):
+        response = not_found(request)
+        response.status_code = 410
+        return response
+    if label.pdf_url:
+        url = http_url(label.pdf_url)
+        if not url:
+            raise Http404("No such label.")
+        return HttpResponseRedirect(url)
+    rr = label.request
+    body = label_pdf(
+        rma=rr.number,
+        order_number=rr.order.number,
+        store_name=rr.store.name,
+        from_address=[str(line) for line in label.from_address],
+        to_address=[str(line) for line in label.to_address],
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{rr.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

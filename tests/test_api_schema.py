@@ -7,7 +7,9 @@ from django.utils import timezone
 from openapi_schema_validator import OAS30Validator
 
 from orders import services
+from returns.services import return_approve
 from tests.orders.factories import place_order
+from tests.returns.factories import delivered_order, request_return
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +69,24 @@ def test_order_shipment_and_tracking_responses_match_their_schemas(store, api, s
     assert_conforms(schema, f"/api/v1/orders/{order.pk}/", api.get(f"/api/v1/orders/{order.pk}/"))
     assert_conforms(schema, f"/api/v1/shipments/{shipment.pk}/", api.get(f"/api/v1/shipments/{shipment.pk}/"))
     assert_conforms(schema, f"/api/v1/orders/{order.pk}/tracking/", api.get(f"/api/v1/orders/{order.pk}/tracking/"))
+
+
+def test_return_and_eligibility_responses_match_their_schemas(store, api, schema):
+    order = delivered_order(store)
+    rr = request_return(order, (0, 1))
+    return_approve(return_id=rr.pk, actor="test")
+
+    assert_conforms(schema, "/api/v1/returns/", api.get("/api/v1/returns/", {"page_size": 1}))
+    assert_conforms(schema, f"/api/v1/returns/{rr.pk}/", api.get(f"/api/v1/returns/{rr.pk}/"))
+    eligibility = f"/api/v1/orders/{order.pk}/returns/eligibility/"
+    assert_conforms(schema, eligibility, api.get(eligibility))
+    received = api.post(f"/api/v1/returns/{rr.pk}/receive/", {}, format="json")
+    assert_conforms(schema, f"/api/v1/returns/{rr.pk}/receive/", received, method="post")
+    resolved = api.post(f"/api/v1/returns/{rr.pk}/resolve/", {"refund_reference": "re_1"}, format="json")
+    assert_conforms(schema, f"/api/v1/returns/{rr.pk}/resolve/", resolved, method="post")
+    other = request_return(order, (1, 1))
+    rejected = api.post(f"/api/v1/returns/{other.pk}/reject/", {"reason": "Worn"}, format="json")
+    assert_conforms(schema, f"/api/v1/returns/{other.pk}/reject/", rejected, method="post")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v2/orders/", "/api/v1/orders/12/nope"])

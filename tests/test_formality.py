@@ -20,7 +20,8 @@ def surfaces(lang: str):
     catalogue = ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"
     translated = re.findall(r'^msgstr "(.*)"$', catalogue.read_text(), flags=re.MULTILINE)
     yield str(catalogue), "\n".join(translated)
-    for path in sorted((ROOT / "notifications" / "message_templates" / lang).glob("*.*")):
+    # Every app's message templates: notifications' own and those of the apps that declare kinds.
+    for path in sorted(ROOT.glob(f"*/message_templates/{lang}/*.*")):
         yield str(path), path.read_text()
 
 

@@ -292,6 +292,9 @@ TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # only to point the SDK at a fake server in tests
 
+# Return labels (returns.labels): the built-in PDF, or a carrier API's provider class.
+RETURN_LABEL_PROVIDER = env_str("RETURN_LABEL_PROVIDER", "returns.labels.builtin.BuiltinLabelProvider")
+
 # anymail: tracking webhooks at /webhooks/anymail/<esp>/tracking/, protected by HTTP basic auth
 # ("user:password" in ANYMAIL_WEBHOOK_SECRET; without it they answer 401, see notifications/urls_anymail.py). Provider settings come as ANYMAIL_<NAME> env vars.
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}

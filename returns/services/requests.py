@@ -22,6 +22,9 @@ from returns.models import ITEMS_BACK, ItemCondition, Resolution, ReturnItem, Re
 from returns.policy import Terms, auto_approves, needs_review
 from returns.selectors import customer_recent_returns, order_return_facts
 
+from .common import return_lock, return_move
+from .labels import return_label_issue_after_approval
+
 _RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 MAX_COMMENT = 2000
 
@@ -45,24 +48,6 @@ class ItemReceipt:
 
 def _rma_number() -> str:
     return "RMA-" + "".join(secrets.choice(_RMA_ALPHABET) for _ in range(8))
-
-
-def _lock(return_id: int) -> ReturnRequest:
-    """Lock the return's order, then the return (orders before returns, as everywhere)."""
-    order_id = ReturnRequest.objects.values_list("order_id", flat=True).get(pk=return_id)
-    Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
-    return (
-        ReturnRequest.objects.select_for_update(of=("self",))
-        .select_related("store", "order", "customer")
-        .get(pk=return_id)
-    )
-
-
-def _move(rr: ReturnRequest, status: str, *, fields: Sequence[str] = ()) -> None:
-    if not rr.can_move_to(status):
-        raise InvalidTransition(rr.status, status)
-    rr.status = status
-    rr.save(update_fields=["status", "updated_at", *fields])
 
 
 def _check_items(
@@ -203,19 +188,21 @@ def return_request_create(
     return_event_record(rr=rr, actor=actor)
     if auto_approves(terms, items_amount=quote.items_amount, reasons=[i.reason for i in items], recent_returns=recent):
         rr.decided_at = now
-        _move(rr, ReturnStatus.APPROVED, fields=["decided_at"])
+        return_move(rr, ReturnStatus.APPROVED, fields=["decided_at"])
         return_event_record(rr=rr, actor="auto-approval", auto=True)
+        return_label_issue_after_approval(rr, actor="auto-approval")
     return rr
 
 
 @transaction.atomic(durable=True)
 def return_approve(*, return_id: int, actor: str, note: str = "") -> ReturnRequest:
-    rr = _lock(return_id)
+    rr = return_lock(return_id)
     rr.decided_at = timezone.now()
     if note:
         rr.merchant_note = note.strip()
-    _move(rr, ReturnStatus.APPROVED, fields=["decided_at", "merchant_note"])
+    return_move(rr, ReturnStatus.APPROVED, fields=["decided_at", "merchant_note"])
     return_event_record(rr=rr, actor=actor, note=note)
+    return_label_issue_after_approval(rr, actor=actor)
     return rr
 
 
@@ -224,10 +211,10 @@ def return_reject(*, return_id: int, actor: str, reason: str) -> ReturnRequest:
     """Refuse the return; the customer reads `reason`, so one is required."""
     if not reason.strip():
         raise DomainError("Say why the return is rejected; the customer reads it.")
-    rr = _lock(return_id)
+    rr = return_lock(return_id)
     rr.decided_at = timezone.now()
     rr.rejection_reason = reason.strip()
-    _move(rr, ReturnStatus.REJECTED, fields=["decided_at", "rejection_reason"])
+    return_move(rr, ReturnStatus.REJECTED, fields=["decided_at", "rejection_reason"])
     return_event_record(rr=rr, actor=actor, reason=rr.rejection_reason)
     return rr
 
@@ -235,8 +222,8 @@ def return_reject(*, return_id: int, actor: str, reason: str) -> ReturnRequest:
 @transaction.atomic(durable=True)
 def return_cancel(*, return_id: int, actor: str, reason: str = "") -> ReturnRequest:
     """Call the return off before its items arrive; its quantities become returnable again."""
-    rr = _lock(return_id)
-    _move(rr, ReturnStatus.CANCELLED)
+    rr = return_lock(return_id)
+    return_move(rr, ReturnStatus.CANCELLED)
     return_event_record(rr=rr, actor=actor, reason=reason.strip())
     return rr
 
@@ -255,31 +242,66 @@ def _order_returned_advance(rr: ReturnRequest, *, actor: str) -> None:
     order_status_advance(order=order, status=status, actor=actor)
 
 
-@transaction.atomic(durable=True)
-def return_receive(*, return_id: int, actor: str, receipts: Sequence[ItemReceipt] = ()) -> ReturnRequest:
-    """The items arrived: record condition and restock per item (unnamed items: as new, restocked)."""
-    rr = _lock(return_id)
+def _receipts_check(items: Sequence[ReturnItem], receipts: Sequence[ItemReceipt]) -> dict[int, ItemReceipt]:
     by_line = {receipt.line_item_id: receipt for receipt in receipts}
-    items = list(rr.items.all())
     unknown = set(by_line) - {item.line_item_id for item in items}
     if unknown:
         raise DomainError("That item is not part of this return.", extra={"line_item_ids": sorted(unknown)})
     for receipt in receipts:
         if receipt.condition not in ItemCondition.values:
             raise DomainError("Unknown condition.", extra={"condition": receipt.condition})
+    return by_line
+
+
+def receive_record(
+    rr: ReturnRequest, *, actor: str, receipts: Sequence[ItemReceipt] = (), inspected: bool = True
+) -> None:
+    """The items arrived (inside the caller's transaction; `rr` locked).
+
+    Said by the merchant: condition and restock per item, unnamed items as new and restocked.
+    Not `inspected` (the carrier delivered the parcel to the merchant, or the platform refunded
+    it): nobody has looked yet, so condition and restock stay empty until `return_inspect`.
+    """
+    items = list(rr.items.all())
+    by_line = _receipts_check(items, receipts)
     rr.received_at = timezone.now()
-    _move(rr, ReturnStatus.RECEIVED, fields=["received_at"])
+    return_move(rr, ReturnStatus.RECEIVED, fields=["received_at"])
     for item in items:
         said = by_line.get(item.line_item_id)
-        item.condition = said.condition if said else ItemCondition.AS_NEW
-        item.restock = said.restock if said else True
+        if said:
+            item.condition, item.restock = said.condition, said.restock
+        elif inspected:
+            item.condition, item.restock = ItemCondition.AS_NEW, True
     ReturnItem.objects.bulk_update(items, ["condition", "restock"])
     return_event_record(
         rr=rr,
         actor=actor,
+        inspected=inspected,
         received=[{"line_item_id": i.line_item_id, "condition": i.condition, "restock": i.restock} for i in items],
     )
     _order_returned_advance(rr, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def return_receive(*, return_id: int, actor: str, receipts: Sequence[ItemReceipt] = ()) -> ReturnRequest:
+    """The items arrived: record condition and restock per item (unnamed items: as new, restocked)."""
+    rr = return_lock(return_id)
+    receive_record(rr, actor=actor, receipts=receipts)
+    return rr
+
+
+@transaction.atomic(durable=True)
+def return_inspect(*, return_id: int, actor: str, receipts: Sequence[ItemReceipt]) -> ReturnRequest:
+    """Record condition and restock of items already received (e.g. the carrier said they arrived)."""
+    rr = return_lock(return_id)
+    if rr.status not in ITEMS_BACK or rr.status == ReturnStatus.KEPT:
+        raise DomainError("Only items that came back can be inspected.", extra={"status": rr.status})
+    items = list(rr.items.all())
+    by_line = _receipts_check(items, receipts)
+    changed = [item for item in items if item.line_item_id in by_line]
+    for item in changed:
+        item.condition, item.restock = by_line[item.line_item_id].condition, by_line[item.line_item_id].restock
+    ReturnItem.objects.bulk_update(changed, ["condition", "restock"])
     return rr
 
 
@@ -290,19 +312,12 @@ _OUTCOME = {
 }
 
 
-@transaction.atomic(durable=True)
-def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") -> ReturnRequest:
-    """Issue the resolution: record the refund, issue the store credit, or mark the exchange.
-
-    An approved "keep it" return resolves as `kept` without the items; any other return only
-    once received. Store credit is a `DiscountCode` worth the refund plus the bonus.
-    """
-    rr = _lock(return_id)
+def resolve_record(rr: ReturnRequest, *, actor: str, refund_reference: str = "", **extra: object) -> None:
+    """Issue the resolution of the locked return `rr`, inside the caller's transaction."""
     kept = rr.status == ReturnStatus.APPROVED and rr.keep_items
     status = ReturnStatus.KEPT if kept else _OUTCOME[Resolution(rr.resolution)]
     if not rr.can_move_to(status):
         raise InvalidTransition(rr.status, status)
-    extra: dict[str, object] = {}
     if rr.resolution == Resolution.STORE_CREDIT and rr.credit_amount > 0:
         code = discount_code_issue(
             store=rr.store,
@@ -316,11 +331,22 @@ def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") ->
             actor=actor,
         )
         rr.credit_code = code
-        extra = {"code": code.code, "credit_amount": str(rr.credit_amount)}
+        extra = {**extra, "code": code.code, "credit_amount": str(rr.credit_amount)}
     rr.resolved_at = timezone.now()
     rr.refund_reference = refund_reference.strip()[:200]
-    _move(rr, status, fields=["resolved_at", "refund_reference", "credit_code"])
+    return_move(rr, status, fields=["resolved_at", "refund_reference", "credit_code"])
     return_event_record(rr=rr, actor=actor, **extra)
     if kept:
         _order_returned_advance(rr, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def return_resolve(*, return_id: int, actor: str, refund_reference: str = "") -> ReturnRequest:
+    """Issue the resolution: record the refund, issue the store credit, or mark the exchange.
+
+    An approved "keep it" return resolves as `kept` without the items; any other return only
+    once received. Store credit is a `DiscountCode` worth the refund plus the bonus.
+    """
+    rr = return_lock(return_id)
+    resolve_record(rr, actor=actor, refund_reference=refund_reference)
     return rr

@@ -278,3 +278,61 @@ def post_webhook(client, store, topic: str, payload: dict, *, secret: str | None
 def post_raw(client, store_slug: str, body: bytes, headers: dict):
     url = reverse("shopify-webhook", args=[store_slug])
     return client.post(url, data=body, content_type="application/json", headers=headers)
+
+
+REFUND_ID = 509562969
+
+
+def refund_payload(*, items: dict[int, int] | None = None, amount: str = "25.00", **overrides) -> dict:
+    """A refunds/create of the order above, as Shopify sends it: the refunded lines (`items` maps
+    Shopify line ids to quantities, default one tee) and the refund transactions."""
+    items = items if items is not None else {TEE_LINE_ID: 1}
+    lines = {line["id"]: line for line in _ORDER["line_items"]}
+    payload = {
+        "id": REFUND_ID,
+        "admin_graphql_api_id": f"gid://shopify/Refund/{REFUND_ID}",
+        "order_id": ORDER_ID,
+        "created_at": "2024-05-20T10:00:00+01:00",
+        "processed_at": "2024-05-20T10:00:00+01:00",
+        "note": "Returned by post",
+        "restock": True,
+        "user_id": 548380009,
+        "order_adjustments": [],
+        "refund_line_items": [
+            {
+                "id": 104689539 + index,
+                "line_item_id": line_id,
+                "quantity": quantity,
+                "restock_type": "return",
+                "location_id": 68123456789,
+                "subtotal": float(lines[line_id]["price"]) * quantity,
+                "subtotal_set": _money_set(f"{float(lines[line_id]['price']) * quantity:.2f}"),
+                "total_tax": 0.0,
+                "line_item": copy.deepcopy(lines[line_id]),
+            }
+            for index, (line_id, quantity) in enumerate(items.items())
+        ],
+        "transactions": [
+            {
+                "id": 179259969,
+                "order_id": ORDER_ID,
+                "kind": "refund",
+                "gateway": "shopify_payments",
+                "status": "success",
+                "amount": amount,
+                "currency": "EUR",
+                "parent_id": 801038806,
+            },
+            {
+                "id": 179259970,
+                "order_id": ORDER_ID,
+                "kind": "refund",
+                "gateway": "shopify_payments",
+                "status": "failure",
+                "amount": "99.00",
+                "currency": "EUR",
+            },
+        ],
+    }
+    payload.update(overrides)
+    return payload

@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from returns.models import ReturnPolicy
+from notifications.models import Message
+from returns.models import ReturnPolicy, ReturnStatus
+from returns.services import return_approve, return_reject
 from tests.orders.factories import UserFactory
-from tests.returns.factories import delivered_order, policy, request_return
+from tests.returns.factories import delivered_order, line, policy, request_return
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +64,8 @@ def test_a_merchant_edits_their_policy_with_reasons_and_tag_rules(client, mercha
         "return_shipping_fee": "0",
         "waive_fees_for_credit_and_exchange": "on",
         "auto_approve_reasons": "",
+        "return_address": "Acme returns desk\nLagerstraße 5",
+        "label_valid_days": 21,
         "reasons-TOTAL_FORMS": 1,
         "reasons-INITIAL_FORMS": 0,
         "reasons-0-position": 0,
@@ -117,3 +121,108 @@ def test_a_merchant_cannot_see_another_stores_policy(client, merchant, store, ot
     listing = client.get("/admin/returns/returnpolicy/")
 
     assert "Globex" not in listing.text
+
+
+def _step(rr, step: str) -> str:
+    return f"/admin/returns/returnrequest/{rr.pk}/step/{step}/"
+
+
+def test_the_queue_counts_returns_per_status(client, merchant, store):
+    order = delivered_order(store)
+    request_return(order, (0, 1))
+    request_return(order, (1, 1))
+    client.force_login(merchant)
+
+    listing = client.get("/admin/returns/returnrequest/")
+
+    assert "Requested (2)" in listing.text
+
+
+def test_a_merchant_approves_with_a_note_and_the_customer_gets_the_label(client, merchant, store, deliver):
+    rr = request_return(delivered_order(store), (0, 1))
+    client.force_login(merchant)
+    page = client.get(f"/admin/returns/returnrequest/{rr.pk}/change/")
+    assert _step(rr, "approve") in page.text
+    assert _step(rr, "resolve") not in page.text
+
+    response = deliver(client.post, _step(rr, "approve"), {"note": "Checked the photos"})
+
+    assert response.status_code == 302
+    rr.refresh_from_db()
+    assert (rr.status, rr.merchant_note) == (ReturnStatus.LABEL_ISSUED, "Checked the photos")
+    assert Message.objects.filter(order=rr.order, kind="return_approved").count() == 1
+
+
+def test_rejecting_without_a_reason_is_refused_and_changes_nothing(client, merchant, store):
+    rr = request_return(delivered_order(store), (0, 1))
+    client.force_login(merchant)
+
+    response = client.post(_step(rr, "reject"), {"reason": ""})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.text
+    rr.refresh_from_db()
+    assert rr.status == ReturnStatus.REQUESTED
+
+
+def test_a_merchant_receives_each_item_with_its_condition_then_resolves(client, merchant, store):
+    order = delivered_order(store)
+    rr = request_return(order, (0, 2), (1, 1))
+    return_approve(return_id=rr.pk, actor="owner")
+    tee, cap = line(order, 0), line(order, 1)
+    client.force_login(merchant)
+
+    client.post(
+        _step(rr, "receive"),
+        {f"condition_{tee.pk}": "used", f"condition_{cap.pk}": "damaged", f"restock_{tee.pk}": "on"},
+    )
+    client.post(_step(rr, "resolve"), {"refund_reference": "re_42"})
+
+    rr.refresh_from_db()
+    assert (rr.status, rr.refund_reference) == (ReturnStatus.REFUNDED, "re_42")
+    assert list(rr.items.order_by("line_item_id").values_list("condition", "restock")) == [
+        ("used", True),
+        ("damaged", False),
+    ]
+
+
+def test_a_step_the_status_does_not_allow_shows_the_services_reason(client, merchant, store):
+    rr = request_return(delivered_order(store), (0, 1))
+    client.force_login(merchant)
+
+    response = client.post(_step(rr, "resolve"), {})
+
+    assert response.status_code == 200
+    assert "cannot take this step" in response.text
+    rr.refresh_from_db()
+    assert rr.status == ReturnStatus.REQUESTED
+
+
+def test_another_stores_return_has_no_workflow_pages(client, merchant, other_store):
+    theirs = request_return(delivered_order(other_store), (0, 1))
+    client.force_login(merchant)
+
+    response = client.post(_step(theirs, "approve"), {"note": ""})
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == ReturnStatus.REQUESTED
+
+
+def test_the_bulk_approve_action_goes_through_the_service_and_reports_refusals(client, merchant, store):
+    order = delivered_order(store)
+    open_one = request_return(order, (0, 1))
+    rejected = request_return(order, (1, 1))
+    return_reject(return_id=rejected.pk, actor="owner", reason="Worn")
+    client.force_login(merchant)
+
+    response = client.post(
+        "/admin/returns/returnrequest/",
+        {"action": "approve_selected", "_selected_action": [open_one.pk, rejected.pk]},
+        follow=True,
+    )
+
+    open_one.refresh_from_db()
+    assert open_one.status == ReturnStatus.LABEL_ISSUED
+    assert "1 return(s) approved." in response.text
+    assert f"{rejected.number}: " in response.text

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _kinds(order):
-    return list(DomainEvent.objects.filter(order=order, kind__startswith="return").values_list("kind", flat=True))
+    return list(DomainEvent.objects.filter(order=order, kind__startswith="return.").values_list("kind", flat=True))
 
 
 def test_a_request_gets_an_rma_number_and_is_on_the_order_timeline_with_its_amounts(store):
@@ -55,7 +55,13 @@ def test_a_refund_goes_requested_approved_received_refunded_and_the_order_partia
     rr = return_resolve(return_id=rr.pk, actor="owner", refund_reference="re_123")
 
     assert rr.status == ReturnStatus.REFUNDED
-    assert _kinds(order) == ["return.requested", "return.approved", "return.received", "return.refunded"]
+    assert _kinds(order) == [
+        "return.requested",
+        "return.approved",
+        "return.label_issued",
+        "return.received",
+        "return.refunded",
+    ]
     assert list(rr.items.values_list("condition", "restock")) == [("used", False)]
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_RETURNED
@@ -115,7 +121,7 @@ def test_a_return_cannot_be_resolved_before_its_items_arrive(store):
     with pytest.raises(InvalidTransition):
         return_resolve(return_id=rr.pk, actor="owner")
 
-    assert ReturnRequest.objects.get(pk=rr.pk).status == ReturnStatus.APPROVED
+    assert ReturnRequest.objects.get(pk=rr.pk).status == ReturnStatus.LABEL_ISSUED
 
 
 def test_statuses_only_move_forward(store):
@@ -169,7 +175,8 @@ def test_a_small_return_for_an_allowed_reason_is_approved_at_once(store):
     small = request_return(order, (1, 1))
     large = request_return(order, (0, 2))
 
-    assert (small.status, large.status) == (ReturnStatus.APPROVED, ReturnStatus.REQUESTED)
+    # Approved, and its label issued at once.
+    assert (small.status, large.status) == (ReturnStatus.LABEL_ISSUED, ReturnStatus.REQUESTED)
     assert DomainEvent.objects.get(order=order, kind="return.approved").actor == "auto-approval"
 
 
@@ -180,7 +187,7 @@ def test_a_customer_with_many_recent_returns_is_reviewed_by_hand(store):
 
     third = request_return(delivered_order(store, number="#3"), (0, 1))
 
-    assert [r.status for r in (first, second)] == [ReturnStatus.APPROVED] * 2
+    assert [r.status for r in (first, second)] == [ReturnStatus.LABEL_ISSUED] * 2
     assert (third.status, third.needs_review) == (ReturnStatus.REQUESTED, True)
 
 

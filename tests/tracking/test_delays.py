@@ -356,8 +356,8 @@ def test_the_timeline_tells_merchants_about_delays(store, clock):
 
     assert told == [
         "Shipment DHL JD1 delayed: The estimated delivery date has passed.",
-        "Shipment dhl JD1 possibly lost: no news from the carrier for 7 days",
-        "Shipment dhl JD1 delivered after its delay",
+        "Shipment DHL JD1 possibly lost: no news from the carrier for 7 days",
+        "Shipment DHL JD1 delivered after its delay",
     ]
 
 

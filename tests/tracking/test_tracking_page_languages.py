@@ -69,8 +69,9 @@ def test_every_string_of_the_customer_pages_is_translated(language):
     for entry in catalog.split("\n\n"):
         if "\nmsgid " not in "\n" + entry or 'msgid ""\nmsgstr ""\n"Project-Id' in entry:
             continue  # the header
-        msgstr = "".join(re.findall(r'"(.*)"', entry.split("\nmsgstr ", 1)[1]))
-        if not msgstr or "#, fuzzy" in entry:
+        # Each translation (one, or one per plural form) starts at its own `msgstr` line.
+        translations = re.split(r"\nmsgstr(?:\[\d+\])? ", entry)[1:]
+        if "#, fuzzy" in entry or not all("".join(re.findall(r'"(.*)"', t)) for t in translations):
             untranslated.append(entry)
 
     assert untranslated == []
