@@ -1,0 +1,17 @@
+"""The `loyalty.*` event kinds and their timeline wording."""
+
+from orders.events import describes
+
+TIER_CHANGED = "loyalty.tier_changed"
+REWARD_REDEEMED = "loyalty.reward_redeemed"
+
+describes(TIER_CHANGED)(lambda d: f"Loyalty tier changed from {d.get('from') or 'none'} to {d.get('to')}")
+describes(REWARD_REDEEMED)(lambda d: f"Redeemed {d.get('points')} points for {d.get('reward')} ({d.get('code')})")
+
+# Kinds recorded by other apps that loyalty follows. Loyalty never imports returns or feedback,
+# so their kinds are spelled here as the strings those apps publish (the event catalogue).
+RETURN_WINDOW_CLOSED = "return_window.closed"
+RETURN_FAMILY = "return.*"
+RETURN_RESOLVED_STATUSES = ("refunded", "credited", "kept", "exchanged")
+ORDER_REFUNDED = "order.refunded"
+REVIEW_PUBLISHED = "review.published"

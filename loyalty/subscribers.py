@@ -1,0 +1,112 @@
+"""Loyalty follows the order's life through domain events only, inside each event's transaction."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from orders.events import ORDER_CANCELLED, ORDER_PLACED
+from orders.models import DomainEvent, OrderSource
+from postpurchase.events import subscribe
+from tracking.events import SHIPMENT_DELAYED
+
+from . import events
+from .models import EntryKind, EntrySource
+from .programme import programme_for
+from .services import bonus_give, order_cancel_points, order_earn, order_refund_points, order_release
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+@subscribe(ORDER_PLACED)
+def on_order_placed(event: DomainEvent) -> None:
+    # History never earns by itself (an import records order.imported; this guards a mislabelled one).
+    if event.order is not None and event.order.source != OrderSource.IMPORT:
+        order_earn(order=event.order, actor=event.actor)
+
+
+@subscribe(events.RETURN_WINDOW_CLOSED)
+def on_return_window_closed(event: DomainEvent) -> None:
+    if event.order is not None:
+        order_release(order=event.order)
+
+
+@subscribe(ORDER_CANCELLED)
+def on_order_cancelled(event: DomainEvent) -> None:
+    if event.order is not None:
+        order_cancel_points(order=event.order)
+
+
+@subscribe(events.RETURN_FAMILY)
+def on_return_resolved(event: DomainEvent) -> None:
+    """A return resolved with money back (refund, credit, keep-it, an exchange's difference)."""
+    data = getattr(event, "data", None) or {}
+    if data.get("status") not in events.RETURN_RESOLVED_STATUSES or event.order is None:
+        return
+    order_refund_points(
+        order=event.order,
+        refunded=_amount(event.data.get("refund_amount")),
+        key=f"return:{event.data.get('return_id')}:reverse",
+        source=EntrySource.RETURN,
+        source_ref=str(event.data.get("number", "")),
+    )
+
+
+@subscribe(events.ORDER_REFUNDED)
+def on_order_refunded(event: DomainEvent) -> None:
+    """A refund the platform made (Shopify's refunds/create), keyed by its refund id."""
+    if event.order is None:
+        return
+    ref = event.data.get("refund_id") or f"event-{event.pk}"
+    order_refund_points(
+        order=event.order,
+        refunded=_amount(event.data.get("amount", event.data.get("refund_amount"))),
+        key=f"refund:{ref}",
+        source_ref=str(ref),
+    )
+
+
+@subscribe(SHIPMENT_DELAYED)
+def on_shipment_delayed(event: DomainEvent) -> None:
+    """Apology points once per shipment and delay episode."""
+    order = event.order
+    if order is None or order.customer is None or order.source == OrderSource.IMPORT:
+        return
+    programme = programme_for(event.store)
+    if not programme.enabled:
+        return
+    shipment_id, episode = event.data.get("shipment_id"), event.data.get("episode", 1)
+    bonus_give(
+        customer=order.customer,
+        kind=EntryKind.APOLOGY,
+        points=programme.apology_points,
+        key=f"apology:shipment:{shipment_id}:{episode}",
+        reason=f"Sorry: a parcel of {order.number} is late",
+        source=EntrySource.SHIPMENT,
+        source_ref=str(shipment_id),
+        order=order,
+    )
+
+
+@subscribe(events.REVIEW_PUBLISHED)
+def on_review_published(event: DomainEvent) -> None:
+    """Points for a published review, once per review (feedback records the event)."""
+    customer = event.customer or (event.order.customer if event.order else None)
+    review_id = event.data.get("review_id")
+    if customer is None or review_id is None:
+        return
+    programme = programme_for(event.store)
+    if not programme.enabled:
+        return
+    bonus_give(
+        customer=customer,
+        kind=EntryKind.BONUS,
+        points=programme.review_points,
+        key=f"review:{review_id}",
+        reason="Thank you for your review",
+        source=EntrySource.REVIEW,
+        source_ref=str(review_id),
+    )
