@@ -4,6 +4,10 @@ from orders.events import describes
 
 TIER_CHANGED = "loyalty.tier_changed"
 REWARD_REDEEMED = "loyalty.reward_redeemed"
+# Triggers of the birthday and expiry-warning messages' flows. Loyalty schedules those messages
+# itself (`message_schedule_for_customer`, keyed per year or per warning); no event has these kinds.
+BIRTHDAY = "loyalty.birthday"
+POINTS_EXPIRING = "loyalty.points_expiring"
 
 describes(TIER_CHANGED)(lambda d: f"Loyalty tier changed from {d.get('from') or 'none'} to {d.get('to')}")
 describes(REWARD_REDEEMED)(lambda d: f"Redeemed {d.get('points')} points for {d.get('reward')} ({d.get('code')})")

@@ -38,6 +38,15 @@ class Programme(models.Model):
         default=500, help_text="For the referrer, once the friend's order is final."
     )
     first_order_points = models.PositiveIntegerField(default=0)
+    referral_friend_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        help_text="The referred friend's code, off their first order.",
+    )
+    referral_monthly_limit = models.PositiveIntegerField(
+        default=10, help_text="Referrals one member may make per month."
+    )
     expiry_months = models.PositiveIntegerField(
         default=12, help_text="Points expire after this many months without activity (0: never)."
     )
@@ -186,3 +195,50 @@ class PointsEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.points:+d}"
+
+
+class ReferralStatus(models.TextChoices):
+    ISSUED = "issued", "Friend's code issued"
+    ORDERED = "ordered", "Friend ordered"
+    REWARDED = "rewarded", "Referrer rewarded"
+    REFUSED = "refused", "Refused"
+
+
+class ReferralCode(models.Model):
+    """A member's own referral code (and link): one per account."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(max_length=32)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="loyalty_referral_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    """A friend referred by a member, from the claim to the referrer's points, or its refusal and why."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    referrer = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="referrals")
+    friend_email = models.CharField(max_length=254, help_text="Normalised: lower case, no +tag, no Gmail dots.")
+    friend = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    discount_code = models.ForeignKey(
+        "orders.DiscountCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.ISSUED)
+    reason = models.CharField(max_length=64, blank=True, help_text="Why it was refused.")
+    created_at = models.DateTimeField()
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.friend_email} ({self.get_status_display()})"

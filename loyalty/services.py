@@ -4,6 +4,7 @@ Entry points own their transaction; subscribers run inside the event's. Each fac
 idempotency key (`order:<id>:earn`, `return:<id>:reverse`, …), so a replayed event writes nothing.
 """
 
+import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -181,7 +182,7 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff_user_id
         kind=EntryKind.ADJUST,
         points=points,
         deltas=deltas,
-        key=f"adjust:{timezone.now().timestamp()}:{staff_user_id}",
+        key=f"adjust:{uuid.uuid4().hex}",
         source=EntrySource.STAFF,
         reason=reason.strip(),
         staff_user_id=staff_user_id,

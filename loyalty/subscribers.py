@@ -3,14 +3,15 @@
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orders.events import ORDER_CANCELLED, ORDER_PLACED
-from orders.models import DomainEvent, OrderSource
+from orders.events import DISCOUNT_CODE_REDEEMED, ORDER_CANCELLED, ORDER_PLACED
+from orders.models import DiscountPurpose, DomainEvent, OrderSource
 from postpurchase.events import subscribe
 from tracking.events import SHIPMENT_DELAYED
 
 from . import events
 from .models import EntryKind, EntrySource
 from .programme import programme_for
+from .referrals import referral_order, referral_reward
 from .services import bonus_give, order_cancel_points, order_earn, order_refund_points, order_release
 
 
@@ -32,6 +33,7 @@ def on_order_placed(event: DomainEvent) -> None:
 def on_return_window_closed(event: DomainEvent) -> None:
     if event.order is not None:
         order_release(order=event.order)
+        referral_reward(order=event.order)
 
 
 @subscribe(ORDER_CANCELLED)
@@ -110,3 +112,11 @@ def on_review_published(event: DomainEvent) -> None:
         source=EntrySource.REVIEW,
         source_ref=str(review_id),
     )
+
+
+@subscribe(DISCOUNT_CODE_REDEEMED)
+def on_discount_code_redeemed(event: DomainEvent) -> None:
+    """A referred friend used their code: their first order decides the referral."""
+    data = event.data or {}
+    if data.get("purpose") == DiscountPurpose.REFERRAL and data.get("discount_code_id") and event.order:
+        referral_order(order=event.order, discount_code_id=int(data["discount_code_id"]))

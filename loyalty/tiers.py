@@ -7,6 +7,7 @@ records `loyalty.tier_changed` and schedules the tier message to the customer.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -96,3 +97,17 @@ def tier_recompute(*, account: Account, actor: str = "") -> str:
 def _rank(programme: Programme, name: str) -> int:
     names = [t.name for t in programme.tiers.all()]
     return names.index(name) if name in names else -1
+
+
+def tiers_recompute_all() -> int:
+    """The nightly sweep: points (or spend) older than 12 months stop counting even for members
+    with no new activity; returns how many tiers changed."""
+    changed = 0
+    for account in Account.objects.exclude(tier="").select_related("store").iterator(chunk_size=500):
+        with transaction.atomic():
+            locked = Account.objects.select_for_update(skip_locked=True).filter(pk=account.pk).first()
+            if locked is None:  # being written: its own change recomputes it
+                continue
+            before = locked.tier
+            changed += tier_recompute(account=locked, actor="nightly") != before
+    return changed

@@ -105,6 +105,6 @@ def test_existing_stores_get_the_flows_of_kinds_registered_after_them_once():
     )
     assert Flow.objects.filter(store=store, kind="fake_pillar_birthday", transactional=False).count() == 2
     assert not Flow.objects.filter(store=store, kind="delivered").exists()
-    # The fake pillar's three and loyalty's tier message.
-    assert first.getvalue() == "Created 4 flow(s).\n"
+    # The fake pillar's three and loyalty's three (tier change, birthday, expiring points).
+    assert first.getvalue() == "Created 6 flow(s).\n"
     assert second.getvalue() == "Created 0 flow(s).\n"

@@ -236,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
     "shipments-check-delays": {"task": "tracking.tasks.shipments_check_delays_task", "schedule": 15 * 60.0},
     # Records return_window.closed once per order (returns); loyalty releases pending points on it.
     "returns-close-windows": {"task": "returns.tasks.returns_close_windows_task", "schedule": 60 * 60.0},
+    # Loyalty's moments: birthdays on the day in each customer's zone, expiry warnings and expiry.
+    "loyalty-birthdays": {"task": "loyalty.tasks.loyalty_birthdays_task", "schedule": 60 * 60.0},
+    "loyalty-expiry": {"task": "loyalty.tasks.loyalty_expiry_task", "schedule": 60 * 60.0},
+    "loyalty-tiers": {"task": "loyalty.tasks.loyalty_tiers_task", "schedule": 24 * 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from loyalty.ledger import account_for
 from loyalty.models import Account, EntryKind
+from loyalty.programme import programme_for
 from loyalty.services import bonus_give
 from orders.models import Customer, Order, Store
 from returns.services import return_approve, return_receive, return_resolve, returns_close_windows
@@ -20,6 +21,8 @@ def account(customer: Customer) -> Account:
 def member_with(store: Store, points: int, *, email: str = "ada@example.com") -> Customer:
     """A customer with `points` available (a staff-free bonus, as a moment would give)."""
     customer = Customer.objects.create(store=store, email=email, first_name="Ada")
+    programme_for(store)
+    account_for(customer)
     bonus_give(customer=customer, kind=EntryKind.BONUS, points=points, key="test:grant", reason="Welcome")
     return customer
 

@@ -8,6 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from loyalty.events import TIER_CHANGED
+from loyalty.tasks import loyalty_tiers_task
 from loyalty.tiers import TIER_MESSAGE
 from notifications.models import Message
 from orders.inputs import LineItemInput
@@ -89,3 +90,16 @@ def test_points_older_than_twelve_months_no_longer_count_for_the_tier(store):
         place_order(store, number="#1002")
 
         assert account(order.customer).tier == "bronze"
+
+
+def test_the_nightly_sweep_lowers_the_tier_of_a_member_who_did_nothing_for_a_year(store):
+    order = big_order(store)
+    assert account(order.customer).tier == "silver"
+
+    with time_machine.travel(timezone.now() + timedelta(days=400), tick=False):
+        loyalty_tiers_task()
+        loyalty_tiers_task()
+
+    assert account(order.customer).tier == "bronze"
+    assert Customer.objects.get(pk=order.customer_id).tags == ["tier:bronze"]
+    assert DomainEvent.objects.filter(kind=TIER_CHANGED, data__to="bronze").count() == 1

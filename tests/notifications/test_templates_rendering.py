@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty.moments import BIRTHDAY_MESSAGE, EXPIRING_MESSAGE
 from loyalty.tiers import TIER_MESSAGE
 from notifications import kinds, registry
 from notifications.context import message_context
@@ -19,7 +20,7 @@ from tests.notifications.template_samples import KIND_CHANNELS, KINDS, LOCALES, 
 from tests.orders.factories import place_order
 
 # Kinds about the customer rather than one order: their text names no order number.
-ABOUT_NO_ORDER = (kinds.COUPON, BIRTHDAY, TIER_MESSAGE)
+ABOUT_NO_ORDER = (kinds.COUPON, BIRTHDAY, TIER_MESSAGE, BIRTHDAY_MESSAGE, EXPIRING_MESSAGE)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
