@@ -23,6 +23,7 @@ urlpatterns = [
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
     path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
     path("messages/", include("notifications.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
