@@ -33,6 +33,12 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
     account = account_lock(order.customer)
     amount = earning_amount(programme, order)
     points = points_for(programme, amount, tier_multiplier(programme, account.tier))
+    reason = f"Order {order.number}: {amount} {order.currency}"
+    if programme.first_order_points and not PointsEntry.objects.filter(account=account, kind=EntryKind.EARN).exists():
+        # The first-order bonus rides on the order's own points: pending until its window closes,
+        # gone if it is cancelled.
+        points += programme.first_order_points
+        reason += f" + {programme.first_order_points} for a first order"
     if points <= 0:
         return None
     entry = entry_post(
@@ -43,7 +49,7 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
         key=f"order:{order.pk}:earn",
         source=EntrySource.ORDER,
         order=order,
-        reason=f"Order {order.number}: {amount} {order.currency}",
+        reason=reason,
     )
     if entry is not None:
         tier_recompute(account=account, actor=actor)

@@ -133,3 +133,15 @@ def test_a_refund_beyond_the_balance_becomes_debt_paid_by_the_next_points(store)
 
     acc = account(order.customer)
     assert (acc.available, acc.debt) == (ORDER_POINTS - 300, 0)
+
+
+def test_a_first_order_bonus_comes_with_the_first_order_only(store):
+    programme = programme_for(store)
+    programme.first_order_points = 100
+    programme.save()
+
+    first = place_order(store)
+    place_order(store, number="#1002")
+
+    assert account(first.customer).pending == 2 * ORDER_POINTS + 100
+    assert PointsEntry.objects.get(order=first).points == ORDER_POINTS + 100
