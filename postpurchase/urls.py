@@ -23,6 +23,7 @@ urlpatterns = [
     path("returns/", include("returns.urls")),
     path("messages/", include("notifications.urls")),
     path("feedback/", include("feedback.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("webhooks/twilio/", include("notifications.urls_webhooks")),
     path("webhooks/anymail/", include("notifications.urls_anymail")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

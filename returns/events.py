@@ -43,6 +43,7 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
         "restocking_fee": str(rr.restocking_fee),
         "shipping_fee": str(rr.shipping_fee),
         "refund_amount": str(rr.refund_amount),
+        "refund_reference": rr.refund_reference,  # the platform's refund id when the refund came from it
         "bonus_amount": str(rr.bonus_amount),
         "amount_due": str(rr.amount_due),
         "credit_amount": str(rr.credit_amount),

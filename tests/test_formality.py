@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from notifications import registry
+
 ROOT = Path(settings.BASE_DIR)
 # Words that would address the customer the other way.
 OTHER_FORM = {
@@ -20,9 +22,11 @@ def surfaces(lang: str):
     catalogue = ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"
     translated = re.findall(r'^msgstr "(.*)"$', catalogue.read_text(), flags=re.MULTILINE)
     yield str(catalogue), "\n".join(translated)
-    # Every app's message templates: notifications' own and those of the apps that declare kinds.
-    for path in sorted(ROOT.glob(f"*/message_templates/{lang}/*.*")):
-        yield str(path), path.read_text()
+    # The shared templates and those of every app that declares message kinds (loyalty, returns, …).
+    directories = {ROOT / "notifications" / "message_templates"} | {kind.templates for kind in registry.kinds()}
+    for directory in sorted(directories):
+        for path in sorted((directory / lang).glob("*.*")):
+            yield str(path), path.read_text()
 
 
 @pytest.mark.parametrize("lang", sorted(OTHER_FORM))

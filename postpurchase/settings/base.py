@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
     "reviews-publish-unreviewed": {"task": "feedback.tasks.reviews_publish_unreviewed_task", "schedule": 60 * 60.0},
     # Review requests and surveys for stores that assume delivery some days after the promised date.
     "feedback-assume-delivered": {"task": "feedback.tasks.feedback_assume_delivered_task", "schedule": 60 * 60.0},
+    # Loyalty's moments: birthdays on the day in each customer's zone, expiry warnings and expiry.
+    "loyalty-birthdays": {"task": "loyalty.tasks.loyalty_birthdays_task", "schedule": 60 * 60.0},
+    "loyalty-expiry": {"task": "loyalty.tasks.loyalty_expiry_task", "schedule": 60 * 60.0},
+    "loyalty-tiers": {"task": "loyalty.tasks.loyalty_tiers_task", "schedule": 24 * 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

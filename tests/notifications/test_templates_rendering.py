@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty.moments import BIRTHDAY_MESSAGE, EXPIRING_MESSAGE
+from loyalty.tiers import TIER_MESSAGE
 from notifications import kinds, registry
 from notifications.context import message_context
 from notifications.models import Channel, Message
@@ -16,6 +18,9 @@ from orders import services
 from tests.apps.fake_pillar.apps import BIRTHDAY
 from tests.notifications.template_samples import KIND_CHANNELS, KINDS, LOCALES, OPTIONAL, sample
 from tests.orders.factories import place_order
+
+# Kinds about the customer rather than one order: their text names no order number.
+ABOUT_NO_ORDER = (kinds.COUPON, BIRTHDAY, TIER_MESSAGE, BIRTHDAY_MESSAGE, EXPIRING_MESSAGE)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -31,7 +36,7 @@ def test_every_default_template_renders_in_every_language(kind, channel, locale)
     assert "{%" not in everything
     assert "None" not in everything
     assert "Undefined" not in everything
-    if kind not in (kinds.COUPON, BIRTHDAY) and (kind, channel) != (kinds.RECOMMENDATIONS, Channel.SMS):
+    if kind not in ABOUT_NO_ORDER and (kind, channel) != (kinds.RECOMMENDATIONS, Channel.SMS):
         assert "#1001" in rendered.text
     if channel == Channel.EMAIL:
         assert rendered.subject
@@ -89,7 +94,7 @@ def test_every_kind_renders_from_a_real_orders_context(kind, store):
     rendered = render(kind=kind, channel=Channel.EMAIL, locale="en", context=message_context(message))
 
     assert "Acme Outfitters" in rendered.text
-    assert "#2001" in rendered.text or kind in (kinds.COUPON, BIRTHDAY)
+    assert "#2001" in rendered.text or kind in ABOUT_NO_ORDER
 
 
 def test_the_confirmation_has_items_totals_address_estimate_and_tracking_link():

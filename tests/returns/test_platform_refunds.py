@@ -69,3 +69,15 @@ def test_a_request_nobody_decided_is_left_to_the_merchant(client, store, order):
 
     rr.refresh_from_db()
     assert rr.status == ReturnStatus.REQUESTED
+
+
+def test_a_shopify_refund_that_resolves_a_return_takes_the_points_back_once(client, store, order, deliver):
+    from loyalty.models import EntryKind, PointsEntry
+
+    rr = request_return(order, (0, 1))
+    return_approve(return_id=rr.pk, actor="owner")
+
+    deliver(post_webhook, client, store, "refunds/create", refund_payload(items={TEE_LINE_ID: 1}))
+
+    reversals = PointsEntry.objects.filter(account__customer=order.customer, kind=EntryKind.REVERSE)
+    assert reversals.count() == 1  # the platform's refund and the return it resolved are one refund

@@ -1,0 +1,157 @@
+"""Moments run by the clock: birthday points on the day in the customer's zone, expiry warnings,
+and the expiry entry itself. Each is idempotent by key, so a task that runs twice writes once.
+
+Expiry counts from `Account.last_activity_at`: every entry but an expiry moves it (any earning,
+redeeming, bonus or adjustment resets the clock); only available points expire, never pending ones.
+"""
+
+import calendar
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.services import message_schedule_for_customer
+from orders.models import Customer
+
+from .ledger import entry_post, loss
+from .models import Account, EntryKind, EntrySource, Programme
+from .services import bonus_give
+
+BIRTHDAY_MESSAGE = "loyalty_birthday"
+EXPIRING_MESSAGE = "loyalty_points_expiring"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day (31 January + 1 month = 28 February)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def expires_at(programme: Programme, account: Account) -> datetime | None:
+    if not programme.expiry_months or account.last_activity_at is None or account.available <= 0:
+        return None
+    return add_months(account.last_activity_at, programme.expiry_months)
+
+
+def _programmes() -> list[Programme]:
+    return list(Programme.objects.filter(enabled=True, expiry_months__gt=0).select_related("store"))
+
+
+def points_expire(*, now: datetime | None = None) -> int:
+    """Write the expiry entry for every account whose clock ran out; returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    for programme in _programmes():
+        cutoff = add_months(now, -programme.expiry_months)
+        ids = Account.objects.filter(store=programme.store, available__gt=0, last_activity_at__lte=cutoff)
+        for account_id in ids.values_list("pk", flat=True):
+            with transaction.atomic():
+                account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
+                if account is None:  # being written right now: its activity may reset the clock
+                    continue
+                ends = expires_at(programme, account)
+                if ends is None or ends > now:
+                    continue
+                assert account.last_activity_at is not None
+                entry = entry_post(
+                    account=account,
+                    kind=EntryKind.EXPIRE,
+                    points=-account.available,
+                    deltas=loss(account, account.available),
+                    key=f"expire:{account.last_activity_at.isoformat()}",
+                    reason=f"No activity for {programme.expiry_months} months",
+                    activity=False,
+                    at=now,
+                )
+                expired += entry is not None
+    return expired
+
+
+def expiry_warnings_send(*, now: datetime | None = None) -> int:
+    """Warn members whose points expire within a warning's days (30, then 7): one message per
+    warning and activity clock; a run that comes late sends only the nearest warning."""
+    now = now or timezone.now()
+    sent = 0
+    for programme in _programmes():
+        days = sorted({int(d) for d in programme.expiry_warning_days or [] if int(d) > 0})
+        if not days:
+            continue
+        horizon = add_months(now + timedelta(days=days[-1]), -programme.expiry_months)
+        accounts = Account.objects.filter(
+            store=programme.store, available__gt=0, last_activity_at__lte=horizon
+        ).select_related("customer")
+        for account in accounts:
+            ends = expires_at(programme, account)
+            if ends is None or ends <= now:
+                continue
+            due = next((d for d in days if ends - timedelta(days=d) <= now), None)
+            if due is None:
+                continue
+            assert account.last_activity_at is not None
+            with transaction.atomic():
+                sent += message_schedule_for_customer(
+                    store=programme.store,
+                    kind=EXPIRING_MESSAGE,
+                    customer=account.customer,
+                    key=f"loyalty:expiry:{account.pk}:{int(account.last_activity_at.timestamp())}:{due}",
+                    data={"points": account.available, "expires_on": ends.date().isoformat(), "days": due},
+                )
+    return sent
+
+
+def _local_today(customer: Customer, fallback: ZoneInfo, now: datetime) -> date:
+    try:
+        zone = ZoneInfo(customer.timezone) if customer.timezone else fallback
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = fallback
+    return now.astimezone(zone).date()
+
+
+def _is_birthday(born: date, today: date) -> bool:
+    if (born.month, born.day) == (today.month, today.day):
+        return True
+    # Born on 29 February: the 28th in other years.
+    return (born.month, born.day) == (2, 29) and not calendar.isleap(today.year) and (today.month, today.day) == (2, 28)
+
+
+def birthday_rewards_give(*, now: datetime | None = None) -> int:
+    """Birthday points for members whose birthday it is in their zone (else the store's), once a
+    year however often this runs; returns how many were given."""
+    now = now or timezone.now()
+    near = {(now + timedelta(days=d)).date() for d in (-1, 0, 1)}  # every zone's today is among these
+    dates = Q()
+    for day in near | {date(2024, 2, 29)}:
+        dates |= Q(birthday__month=day.month, birthday__day=day.day)
+    given = 0
+    for programme in Programme.objects.filter(enabled=True, birthday_points__gt=0).select_related("store"):
+        store = programme.store
+        members = Customer.objects.filter(dates, store=store, loyalty_account__isnull=False)
+        for customer in members:
+            assert customer.birthday is not None
+            today = _local_today(customer, store.zone, now)
+            if not _is_birthday(customer.birthday, today):
+                continue
+            with transaction.atomic():
+                entry = bonus_give(
+                    customer=customer,
+                    kind=EntryKind.BONUS,
+                    points=programme.birthday_points,
+                    key=f"birthday:{today.year}",
+                    reason="Happy birthday",
+                    source=EntrySource.SYSTEM,
+                )
+                if entry is None:
+                    continue
+                given += 1
+                message_schedule_for_customer(
+                    store=store,
+                    kind=BIRTHDAY_MESSAGE,
+                    customer=customer,
+                    key=f"loyalty:birthday:{today.year}:{customer.pk}",
+                    data={"points": programme.birthday_points},
+                )
+    return given
