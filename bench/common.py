@@ -12,6 +12,7 @@ import io
 import os
 import pstats
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -187,3 +188,9 @@ def percentile(values: list[float], p: float) -> float:
 def rss_mb() -> float:
     """This process's peak resident memory so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -58,23 +58,6 @@ class ReviewAdmin(StoreScopedAdmin):
     search_fields = ["title", "body", "display_name", "order__number"]
     inlines = [ReviewPhotoInline]
     actions = ["approve", "reject"]
-    fields = [
-        "store",
-        "product",
-        "order",
-        "rating",
-        "title",
-        "body",
-        "display_name",
-        "verified",
-        "source",
-        "status",
-        "hold_reasons",
-        "created_at",
-        "published_at",
-        "decided_by",
-        "reply",
-    ]
     # Staff decide and reply; the words stay the customer's.
     readonly_fields = [
         "store",
@@ -92,6 +75,7 @@ class ReviewAdmin(StoreScopedAdmin):
         "published_at",
         "decided_by",
     ]
+    fields = [*readonly_fields, "reply"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
