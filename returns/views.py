@@ -92,7 +92,6 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
         "resolutions": resolutions_offered(facts),
         "returnable": any(line.returnable for line in lines),
         "photos_per_item": PHOTOS_PER_ITEM,
-        "data": request.POST,
         "token": token,
     }
 
