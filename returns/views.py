@@ -99,9 +99,9 @@ def _order_page(request: HttpRequest, order: Order, token: str, language: str) -
     facts = order_return_facts(order)
     facts = replace(facts, terms=localized_terms(facts.terms))
     lines = portal_lines(order, facts)
-    variants = exchange_variants(order, facts.terms)
     returnable = {line.id for line in lines if line.returnable}
-    resolutions = resolutions_offered(facts, {k: v for k, v in variants.items() if k in returnable})
+    variants = {k: v for k, v in exchange_variants(order, facts.terms).items() if k in returnable}
+    resolutions = resolutions_offered(facts, variants)
     context = {
         "brand": store_branding(order.store),
         "order": order,
