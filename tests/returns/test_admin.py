@@ -117,6 +117,35 @@ def test_policy_text_in_an_unknown_language_is_refused(client, merchant, store):
     assert not ReturnPolicy.objects.exists()
 
 
+def test_a_reason_label_in_an_unknown_language_is_refused(client, merchant, store):
+    p = policy(store)
+    client.force_login(merchant)
+    change = client.get(f"/admin/returns/returnpolicy/{p.pk}/change/")
+    form = {k: v for k, v in change.context["adminform"].form.initial.items() if v is not None}
+
+    response = client.post(
+        f"/admin/returns/returnpolicy/{p.pk}/change/",
+        {
+            **form,
+            "store": store.pk,
+            "policy_text": "{}",
+            "allow_refund": "on",
+            "reasons-TOTAL_FORMS": 1,
+            "reasons-INITIAL_FORMS": 0,
+            "reasons-0-position": 0,
+            "reasons-0-code": "too_small",
+            "reasons-0-label": "Too small",
+            "reasons-0-labels": '{"xx": "?"}',
+            "tag_rules-TOTAL_FORMS": 0,
+            "tag_rules-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Texts by language" in response.text
+    assert not p.reasons.exists()
+
+
 def test_a_merchant_cannot_see_another_stores_policy(client, merchant, store, other_store):
     policy(other_store, window_days=99)
     client.force_login(merchant)

@@ -82,3 +82,32 @@ def test_the_admin_shows_the_providers_refusal_and_the_return_stays_received(cli
 
     assert "not available yet" in response.content.decode()
     assert ReturnRequest.objects.get(pk=rr.pk).status == ReturnStatus.RECEIVED
+
+
+def test_an_exchange_for_a_cheaper_variant_refunds_the_difference_through_the_provider(store):
+    from orders.models import Product
+    from returns.services import ReturnItemInput, return_request_create
+    from tests.returns.factories import line
+
+    policy(store, exchange_price_difference=True)
+    order = delivered_order(store)
+    Product.objects.filter(sku="TEE-1").update(group="tee")
+    cheaper = Product.objects.create(store=store, sku="TEE-XS", title="Tee XS", price=Decimal("21.50"), group="tee")
+    rr = return_request_create(
+        order=order,
+        items=[
+            ReturnItemInput(line_item_id=line(order).pk, quantity=1, reason="too_small", exchange_for_id=cheaper.pk)
+        ],
+        resolution="exchange",
+    )
+    return_approve(return_id=rr.pk, actor="owner")
+    return_receive(return_id=rr.pk, actor="owner")
+
+    rr = return_resolve(return_id=rr.pk, actor="owner", refund_reference="re_diff")
+
+    assert (rr.status, rr.refund_amount, rr.refund_method, rr.refund_reference) == (
+        ReturnStatus.EXCHANGED,
+        Decimal("3.50"),
+        RefundMethod.ORIGINAL_PAYMENT,
+        "re_diff",
+    )
