@@ -1,6 +1,7 @@
 """Exchanges in the portal: another variant of the same product, the price difference shown before
 confirming and settled as the store's setting says; the exchange goes through the same service."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -61,7 +62,7 @@ def test_an_exchange_for_the_same_price_shows_nothing_to_pay_and_confirms_with_t
     confirmed = client.post(portal_of(order), {**choice, "step": "confirm"})
 
     assert "in exchange for Linen tee L" in review.content.decode()
-    assert "€0.00" in review.content.decode()
+    assert re.search(r"You pay</dt><dd><strong>€0.00</strong>", review.content.decode())
     rr = ReturnRequest.objects.get()
     assert confirmed.status_code == 302
     assert (rr.resolution, rr.refund_amount, rr.amount_due) == ("exchange", Decimal("0.00"), Decimal("0.00"))
