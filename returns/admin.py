@@ -51,7 +51,7 @@ from .services.labels import LABEL_STATUSES, label_url
 class ReturnReasonInline(admin.TabularInline):
     model = ReturnReason
     extra = 0
-    fields = ["position", "code", "label", "requires_comment", "requires_photo"]
+    fields = ["position", "code", "label", "labels", "requires_comment", "requires_photo"]
 
 
 class ReturnTagRuleInline(admin.TabularInline):
@@ -81,6 +81,7 @@ class ReturnPolicyAdmin(StoreScopedAdmin):
                     "waive_fees_for_credit_and_exchange",
                     "exchange_price_difference",
                     "keep_it_below",
+                    "refund_provider",
                 ]
             },
         ),

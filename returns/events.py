@@ -43,7 +43,9 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
         "restocking_fee": str(rr.restocking_fee),
         "shipping_fee": str(rr.shipping_fee),
         "refund_amount": str(rr.refund_amount),
-        "refund_reference": rr.refund_reference,  # the platform's refund id when the refund came from it
+        "refund_reference": rr.refund_reference,  # the payment provider's or the platform's refund id
+        "refund_provider": rr.refund_provider,  # returns/refunds.py: record_only, shopify, …
+        "refund_method": rr.refund_method,  # original_payment (through the provider) or platform
         "bonus_amount": str(rr.bonus_amount),
         "amount_due": str(rr.amount_due),
         "credit_amount": str(rr.credit_amount),

@@ -21,6 +21,17 @@ class Resolution(models.TextChoices):
     STORE_CREDIT = "store_credit", "Store credit"
 
 
+class RefundProviderName(models.TextChoices):
+    # See returns/refunds.py: how money goes back when a return is resolved with a refund.
+    RECORD_ONLY = "record_only", "Record only (refund in your payment provider, note its reference here)"
+    SHOPIFY = "shopify", "Shopify (not available yet)"
+
+
+class RefundMethod(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment"  # through the store's refund provider, to the original payment
+    PLATFORM = "platform"  # made on the store platform (Shopify refunds/create) and reported to us
+
+
 class CreditBonus(models.TextChoices):
     NONE = "none", "No bonus"
     FLAT = "flat", "Flat amount"
@@ -29,6 +40,15 @@ class CreditBonus(models.TextChoices):
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _check_texts_by_language(value: object, field: str) -> None:
+    """`value` is {"de": "…", …} with languages we speak and string texts; ValidationError otherwise."""
+    languages = {code for code, _name in LOCALES if code}
+    if not isinstance(value, dict) or not all(
+        lang in languages and isinstance(text, str) for lang, text in value.items()
+    ):
+        raise ValidationError({field: f"Texts by language, one of {', '.join(sorted(languages))}."})
 
 
 class ReturnPolicy(models.Model):
@@ -87,6 +107,12 @@ class ReturnPolicy(models.Model):
     policy_text = models.JSONField(
         default=dict, blank=True, help_text='What customers read, per language: {"en": "…", "de": "…"}.'
     )
+    refund_provider = models.CharField(
+        max_length=32,
+        choices=RefundProviderName.choices,
+        default=RefundProviderName.RECORD_ONLY,
+        help_text="Who moves the money when a return is refunded.",
+    )
     return_address = models.TextField(
         blank=True, help_text="Where returns go, one line per line: printed on every return label."
     )
@@ -106,11 +132,7 @@ class ReturnPolicy(models.Model):
         return f"Return policy of {self.store}"
 
     def clean(self) -> None:
-        languages = {code for code, _name in LOCALES if code}
-        if not isinstance(self.policy_text, dict) or not all(
-            lang in languages and isinstance(text, str) for lang, text in self.policy_text.items()
-        ):
-            raise ValidationError({"policy_text": f"Texts by language, one of {', '.join(sorted(languages))}."})
+        _check_texts_by_language(self.policy_text, "policy_text")
         if self.credit_bonus == CreditBonus.PERCENT and self.credit_bonus_value > 100:
             raise ValidationError({"credit_bonus_value": "A percent bonus is at most 100."})
         if not (self.allow_refund or self.allow_exchange or self.allow_store_credit):
@@ -133,7 +155,12 @@ class ReturnPolicy(models.Model):
 class ReturnReason(models.Model):
     policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="reasons")
     code = models.SlugField(max_length=32)
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=100, help_text="As customers read it when their language has no label below.")
+    labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The label in other languages: {"de": "Zu klein", "fr": "Trop petit"}.',
+    )
     requires_comment = models.BooleanField(default=False)
     requires_photo = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
@@ -144,6 +171,13 @@ class ReturnReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        if self.labels is None:  # the admin's empty box
+            self.labels = {}
+        _check_texts_by_language(self.labels, "labels")
+        if any(len(text) > 100 for text in self.labels.values()):
+            raise ValidationError({"labels": "A label is at most 100 characters."})
 
 
 class ReturnTagRule(models.Model):
@@ -227,6 +261,8 @@ class ReturnRequest(models.Model):
     merchant_note = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
     refund_reference = models.CharField(max_length=200, blank=True, help_text="The payment provider's refund id.")
+    refund_provider = models.CharField(max_length=32, blank=True, help_text="Who refunded (returns/refunds.py).")
+    refund_method = models.CharField(max_length=16, choices=RefundMethod.choices, blank=True)
     credit_code = models.ForeignKey(
         DiscountCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )

@@ -27,6 +27,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from postpurchase.money import CENT, ZERO
 
 from .models import DEFAULT_WINDOW_DAYS, CreditBonus, Resolution
@@ -37,19 +39,25 @@ HUNDRED = Decimal(100)
 @dataclass(frozen=True)
 class Reason:
     code: str
-    label: str
+    label: str  # the merchant's own wording (or ours, for the default reasons)
     requires_comment: bool = False
     requires_photo: bool = False
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label): the merchant's translations
+
+    def label_in(self, language: str) -> str:
+        """The merchant's label for `language`, else `label` (which the portal translates when it
+        is one of ours, so the default reasons read in every language)."""
+        return dict(self.labels).get(language) or self.label
 
 
-# What a store without its own reasons offers.
+# What a store without its own reasons offers (gettext_noop: the portal translates these labels).
 DEFAULT_REASONS: tuple[Reason, ...] = (
-    Reason("too_small", "Too small"),
-    Reason("too_large", "Too large"),
-    Reason("not_as_described", "Not as described", requires_comment=True),
-    Reason("damaged", "Arrived damaged", requires_photo=True),
-    Reason("changed_mind", "Changed my mind"),
-    Reason("other", "Something else", requires_comment=True),
+    Reason("too_small", gettext_noop("Too small")),
+    Reason("too_large", gettext_noop("Too large")),
+    Reason("not_as_described", gettext_noop("Not as described"), requires_comment=True),
+    Reason("damaged", gettext_noop("Arrived damaged"), requires_photo=True),
+    Reason("changed_mind", gettext_noop("Changed my mind")),
+    Reason("other", gettext_noop("Something else"), requires_comment=True),
 )
 
 

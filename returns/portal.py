@@ -1,11 +1,12 @@
 """What the customer return portal shows and checks, apart from the views: the lines of an order
-with what can be returned and why not, the customer's choices read from a POST, and photos.
+with what can be returned and why not, the customer's choices read from a POST (items, reasons in
+the customer's language, the resolution and, for an exchange, the variant wanted), and photos.
 
 Photos are checked by decoding them (a PDF renamed .jpg is refused, whatever its name or the type
 the browser claims) and stored under MEDIA_ROOT in a folder per return, which no URL serves.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from io import BytesIO
 
@@ -16,19 +17,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from orders.models import Order
 from returns.models import Resolution, ReturnRequest
-from returns.policy import Reason, WhyNot
-from returns.selectors import OrderReturnFacts
+from returns.policy import Reason, Terms, WhyNot
+from returns.selectors import OrderReturnFacts, Variant
 from returns.services.requests import ReturnItemInput
 
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTOS_PER_ITEM = 3
-# Resolutions the portal offers (an exchange needs a variant picker: the merchant arranges it).
-PORTAL_RESOLUTIONS = (Resolution.STORE_CREDIT, Resolution.REFUND)
+# Resolutions the portal offers, in this order (the ones merchants prefer first).
+PORTAL_RESOLUTIONS = (Resolution.STORE_CREDIT, Resolution.EXCHANGE, Resolution.REFUND)
 
 WHY_NOT: dict[str, Promise] = {
     WhyNot.ORDER_CANCELLED: _("The order was cancelled."),
@@ -40,6 +42,7 @@ WHY_NOT: dict[str, Promise] = {
 }
 RESOLUTION_LABELS: dict[str, Promise] = {
     Resolution.STORE_CREDIT: _("Store credit"),
+    Resolution.EXCHANGE: _("Exchange for another size or colour"),
     Resolution.REFUND: _("Refund to the original payment"),
 }
 
@@ -67,6 +70,24 @@ class Choice:
     line: PortalLine
     quantity: int
     reason: Reason
+    exchange_for: Variant | None = None
+
+    @property
+    def price_difference(self) -> Decimal:
+        """What the replacement costs more (negative: less) than the units sent back, at list prices."""
+        if self.exchange_for is None:
+            return Decimal(0)
+        return (self.exchange_for.price - self.line.unit_price) * self.quantity
+
+
+def localized_terms(terms: Terms) -> Terms:
+    """The terms with every reason's label in the active language: the merchant's translation, else
+    our catalogue's (the default reasons), else the label as the merchant wrote it."""
+    language = get_language() or "en"
+    reasons = tuple(
+        replace(reason, label=dict(reason.labels).get(language) or gettext(reason.label)) for reason in terms.reasons
+    )
+    return replace(terms, reasons=reasons)
 
 
 def portal_lines(order: Order, facts: OrderReturnFacts) -> list[PortalLine]:
@@ -85,11 +106,18 @@ def portal_lines(order: Order, facts: OrderReturnFacts) -> list[PortalLine]:
     return lines
 
 
-def resolutions_offered(facts: OrderReturnFacts) -> list[tuple[str, Promise]]:
-    return [(r, RESOLUTION_LABELS[r]) for r in PORTAL_RESOLUTIONS if r in facts.terms.resolutions]
+def resolutions_offered(facts: OrderReturnFacts, variants: dict[int, list[Variant]]) -> list[tuple[str, Promise]]:
+    """The store's resolutions; an exchange only when some line has a variant to exchange for."""
+    return [
+        (r, RESOLUTION_LABELS[r])
+        for r in PORTAL_RESOLUTIONS
+        if r in facts.terms.resolutions and (r != Resolution.EXCHANGE or variants)
+    ]
 
 
-def choices_from(data: QueryDict, lines: list[PortalLine], facts: OrderReturnFacts) -> tuple[list[Choice], str]:
+def choices_from(
+    data: QueryDict, lines: list[PortalLine], facts: OrderReturnFacts, variants: dict[int, list[Variant]]
+) -> tuple[list[Choice], str]:
     """The items, quantities and reasons chosen, and the resolution; PortalError when any is off.
 
     Only this order's lines are read (a line id from another order is simply not there), and a
@@ -114,9 +142,27 @@ def choices_from(data: QueryDict, lines: list[PortalLine], facts: OrderReturnFac
     if not chosen:
         raise PortalError(_("Choose at least one item to return."))
     resolution = data.get("resolution", "")
-    if resolution not in dict(resolutions_offered(facts)):
+    if resolution not in dict(resolutions_offered(facts, variants)):
         raise PortalError(_("Choose how you would like to be reimbursed."))
+    if resolution == Resolution.EXCHANGE:
+        chosen = [replace(c, exchange_for=_exchange_from(data, c, variants.get(c.line.id, []))) for c in chosen]
     return chosen, resolution
+
+
+def _exchange_from(data: QueryDict, choice: Choice, offered: list[Variant]) -> Variant | None:
+    """The variant picked for `choice` (None: not picked yet); PortalError for one not offered."""
+    if not offered:
+        raise PortalError(
+            _("“%(title)s” comes in no other size or colour to exchange for. Choose a refund or store credit.")
+            % {"title": choice.line.title}
+        )
+    raw = data.get(f"exchange_for_{choice.line.id}", "")
+    if not raw:
+        return None
+    picked = next((v for v in offered if str(v.id) == raw), None)
+    if picked is None:
+        raise PortalError(_("Choose one of the items offered instead of “%(title)s”.") % {"title": choice.line.title})
+    return picked
 
 
 def check_photo(upload: UploadedFile) -> str:
@@ -155,6 +201,7 @@ def item_inputs(choices: list[Choice], comments: dict[int, str], photos: dict[in
             reason=c.reason.code,
             comment=comments.get(c.line.id, ""),
             photo_count=len(photos.get(c.line.id, [])),
+            exchange_for_id=c.exchange_for.id if c.exchange_for else None,
         )
         for c in choices
     ]

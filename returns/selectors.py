@@ -10,10 +10,18 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus, Shipment, ShipmentItem, Store
+from orders.models import Order, OrderStatus, Product, Shipment, ShipmentItem, Store
 from postpurchase.money import ZERO
 
-from .models import INACTIVE, ClosedReturnWindow, ReturnItem, ReturnPolicy, ReturnRequest
+from .models import (
+    INACTIVE,
+    ClosedReturnWindow,
+    RefundProviderName,
+    Resolution,
+    ReturnItem,
+    ReturnPolicy,
+    ReturnRequest,
+)
 from .policy import (
     Line,
     LineEligibility,
@@ -43,7 +51,13 @@ def policy_terms(store: Store) -> Terms:
         if allowed
     }
     reasons = tuple(
-        Reason(r.code, r.label, requires_comment=r.requires_comment, requires_photo=r.requires_photo)
+        Reason(
+            r.code,
+            r.label,
+            requires_comment=r.requires_comment,
+            requires_photo=r.requires_photo,
+            labels=tuple(sorted((lang, text) for lang, text in _texts(r.labels).items() if text.strip())),
+        )
         for r in policy.reasons.all()
     )
     return Terms(
@@ -65,6 +79,25 @@ def policy_terms(store: Store) -> Terms:
         review_after_returns=policy.review_after_returns,
         tag_windows={rule.tag: rule.window_days for rule in policy.tag_rules.all()},
     )
+
+
+def _texts(value: object) -> dict[str, str]:
+    """A JSON field of texts by language, as far as it is one (the admin checks it; old rows may not be)."""
+    if not isinstance(value, dict):
+        return {}
+    return {lang: text for lang, text in value.items() if isinstance(lang, str) and isinstance(text, str)}
+
+
+def policy_text(store: Store, language: str) -> str:
+    """The store's return policy for customers in `language`, else in English, else in any language."""
+    policy = ReturnPolicy.objects.filter(store=store).only("policy_text").first()
+    return policy.text_for(language).strip() if policy is not None else ""
+
+
+def policy_refund_provider(store: Store) -> str:
+    """The name of the store's refund provider (`returns.refunds`); record only without a policy."""
+    name = ReturnPolicy.objects.filter(store=store).values_list("refund_provider", flat=True).first()
+    return name or RefundProviderName.RECORD_ONLY
 
 
 def customer_tags(order: Order) -> list[str]:
@@ -191,3 +224,46 @@ def customer_recent_returns(order: Order, *, now: datetime) -> int:
     if order.customer_id is not None:
         return returns.filter(customer_id=order.customer_id).count()
     return returns.filter(order__email=order.email).count()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A product a line may be exchanged for, and what it costs."""
+
+    id: int
+    title: str
+    price: Decimal
+
+
+def exchange_variants(order: Order, terms: Terms) -> dict[int, list[Variant]]:
+    """Per line of the order, the other variants of its product it may be exchanged for: the same
+    rules `return_request_create` checks (returnable, not final sale, at the line's price unless the
+    policy settles differences). Lines without any are left out. Two queries."""
+    if Resolution.EXCHANGE not in terms.resolutions:
+        return {}
+    lines = [
+        li
+        for li in order.line_items.select_related("product")
+        if li.product is not None and li.product.group and not li.product.final_sale
+    ]
+    groups = {li.product.group for li in lines if li.product is not None}
+    if not groups:
+        return {}
+    candidates = list(
+        Product.objects.filter(store_id=order.store_id, group__in=groups, final_sale=False, returnable=True).order_by(
+            "price", "title", "pk"
+        )
+    )
+    offered: dict[int, list[Variant]] = {}
+    for li in lines:
+        assert li.product is not None  # filtered above
+        variants = [
+            Variant(p.pk, p.title, p.price)
+            for p in candidates
+            if p.group == li.product.group
+            and p.pk != li.product_id
+            and (terms.exchange_price_difference or p.price == li.unit_price)
+        ]
+        if variants:
+            offered[li.pk] = variants
+    return offered

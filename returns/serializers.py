@@ -82,6 +82,8 @@ class ReturnSerializer(serializers.ModelSerializer[ReturnRequest]):
             "merchant_note",
             "rejection_reason",
             "refund_reference",
+            "refund_provider",
+            "refund_method",
             "credit_code",
             "labels",
             "items",

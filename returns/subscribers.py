@@ -11,6 +11,7 @@ from orders import events as order_events
 from orders.models import DomainEvent, ShipmentStatus
 from postpurchase.events import subscribe
 from returns.models import INACTIVE, RESOLVED, Resolution, ReturnLabel, ReturnRequest, ReturnStatus
+from returns.refunds import platform_refund
 from returns.services.common import return_lock
 from returns.services.labels import in_transit_record
 from returns.services.requests import receive_record, resolve_record
@@ -101,6 +102,6 @@ def order_refunded(event: DomainEvent) -> None:
         resolve_record(
             rr,
             actor=actor,
-            refund_reference=reference,
+            platform_refund=platform_refund(source=actor, reference=reference),
             refunded_amount=str(event.data.get("amount", "")),
         )

@@ -5,18 +5,25 @@
    carry (`/returns/?token=…`, the tracking token: the link is the key, as for tracking).
 2. `/returns/<token>/`: every line with how many can be returned, or why not; quantities, a
    reason per item and a resolution. Posting it shows step 3, nothing is saved yet.
-3. The same page with the exact refund or credit (the quote the request will record), a comment
-   and photos where the reason asks for them, and a confirm button. Confirming calls
-   `return_request_create`, which checks everything again under the order's lock.
-4. `/returns/<token>/<RMA>/`: the confirmation with the RMA number and what happens next.
+   The store's return policy text, in the customer's language, is on this page.
+3. For an exchange, the same page asks which variant of each item the customer wants instead
+   (`exchange_variants`: the ones the service accepts), with each one's price difference.
+4. The same page with the exact refund, credit or amount to pay (the quote the request will
+   record), a comment and photos where the reason asks for them, and a confirm button. Confirming
+   calls `return_request_create`, which checks everything again under the order's lock.
+5. `/returns/<token>/<RMA>/`: the confirmation with the RMA number, what happens next, and the
+   label's link when the return was approved at once.
 
 And `/returns/label/<token>.pdf`: the return label's signed link (`label_pdf_view`).
 """
 
+from dataclasses import replace
+from decimal import Decimal
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,20 +33,21 @@ from orders.models import Order
 from postpurchase.exceptions import DomainError
 from postpurchase.safe_urls import http_url
 from returns.labels.pdf import label_pdf
-from returns.models import ReturnRequest
+from returns.models import Resolution, ReturnRequest
 from returns.portal import (
     PHOTOS_PER_ITEM,
     PortalError,
     check_photo,
     choices_from,
     item_inputs,
+    localized_terms,
     photos_store,
     portal_lines,
     resolutions_offered,
 )
-from returns.selectors import order_return_facts
+from returns.selectors import exchange_variants, order_return_facts, policy_text
 from returns.services import return_request_create
-from returns.services.labels import label_from_token
+from returns.services.labels import label_from_token, label_token
 from tracking import links
 from tracking.views import customer_page, language_for, lookup_form_page, not_found, store_branding
 
@@ -82,17 +90,28 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     if order is None:
         return not_found(request)
     language = language_for(request, order.locale, order.customer.locale if order.customer else "")
+    # Everything below speaks the customer's language: the reasons, why a line cannot go back, errors.
+    with translation.override(language):
+        return _order_page(request, order, token, language)
+
+
+def _order_page(request: HttpRequest, order: Order, token: str, language: str) -> HttpResponse:
     facts = order_return_facts(order)
+    facts = replace(facts, terms=localized_terms(facts.terms))
     lines = portal_lines(order, facts)
+    returnable = {line.id for line in lines if line.returnable}
+    variants = {k: v for k, v in exchange_variants(order, facts.terms).items() if k in returnable}
+    resolutions = resolutions_offered(facts, variants)
     context = {
         "brand": store_branding(order.store),
         "order": order,
         "lines": lines,
         "reasons": facts.terms.reasons,
-        "resolutions": resolutions_offered(facts),
-        "returnable": any(line.returnable for line in lines),
+        "resolutions": resolutions,
+        "returnable": bool(returnable),
         "photos_per_item": PHOTOS_PER_ITEM,
         "token": token,
+        "policy_text": policy_text(order.store, language),
     }
 
     def page(extra: dict | None = None, *, status: int = 200) -> HttpResponse:
@@ -101,15 +120,35 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return page()
     try:
-        choices, resolution = choices_from(request.POST, lines, facts)
+        choices, resolution = choices_from(request.POST, lines, facts, variants)
     except PortalError as exc:
         return page({"error": str(exc)}, status=400)
-    quote = facts.quote(taking={c.line.id: c.quantity for c in choices}, resolution=resolution)
+    chosen = {"choices": choices, "resolution": resolution}
+    if any(c.exchange_for is None for c in choices) and resolution == Resolution.EXCHANGE:
+        # The exchange step: which variant instead of each item. Sent without one: say so.
+        picking = [
+            (
+                c,
+                [
+                    (v, max(v.price - c.line.unit_price, 0), max(c.line.unit_price - v.price, 0))
+                    for v in variants[c.line.id]
+                ],
+            )
+            for c in choices
+        ]
+        if request.POST.get("step") == "exchange":
+            return page({**chosen, "picking": picking, "error": _("Choose what you would like instead.")}, status=400)
+        return page({**chosen, "picking": picking})
+    difference = sum((c.price_difference for c in choices), Decimal(0))
+    quote = facts.quote(
+        taking={c.line.id: c.quantity for c in choices}, resolution=resolution, price_difference=difference
+    )
     review = {
-        "choices": choices,
-        "resolution": resolution,
-        "resolution_label": dict(resolutions_offered(facts))[resolution],
+        **chosen,
+        "resolution_label": dict(resolutions)[resolution],
         "quote": quote,
+        "difference": difference,
+        "cheaper_by": -difference,
     }
     if request.POST.get("step") != "confirm":
         return page(review)
@@ -149,7 +188,16 @@ def done(request: HttpRequest, token: str, number: str) -> HttpResponse:
     if order is None or rr is None:
         return not_found(request)
     language = language_for(request, order.locale, order.customer.locale if order.customer else "")
-    context = {"brand": store_branding(order.store), "order": order, "rr": rr, "token": token}
+    label = next((label for label in rr.labels.all() if label.is_usable(timezone.now())), None)
+    context = {
+        "brand": store_branding(order.store),
+        "order": order,
+        "rr": rr,
+        "items": rr.items.select_related("line_item", "exchange_for"),
+        "token": token,
+        # The link the approval email carries, here too when the return was approved at once.
+        "label_path": reverse("returns:label-pdf", kwargs={"token": label_token(label)}) if label else "",
+    }
     return customer_page(request, "returns/done.html", language, context)
 
 

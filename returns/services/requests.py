@@ -20,7 +20,8 @@ from postpurchase.money import ZERO
 from returns.events import return_event_record
 from returns.models import ITEMS_BACK, ItemCondition, Resolution, ReturnItem, ReturnRequest, ReturnStatus
 from returns.policy import Terms, auto_approves, needs_review
-from returns.selectors import customer_recent_returns, order_return_facts
+from returns.refunds import RefundRequest, RefundResult, refund_provider
+from returns.selectors import customer_recent_returns, order_return_facts, policy_refund_provider
 
 from .common import return_lock, return_move
 from .labels import return_label_issue_after_approval
@@ -312,12 +313,49 @@ _OUTCOME = {
 }
 
 
-def resolve_record(rr: ReturnRequest, *, actor: str, refund_reference: str = "", **extra: object) -> None:
-    """Issue the resolution of the locked return `rr`, inside the caller's transaction."""
+def _refund(rr: ReturnRequest, *, reference: str, platform: RefundResult | None) -> RefundResult | None:
+    """Money back through the store's refund provider (`returns.refunds`), or as the platform made it."""
+    if rr.refund_amount <= ZERO or rr.resolution == Resolution.STORE_CREDIT:
+        return None
+    if platform is not None:
+        return platform
+    provider = refund_provider(policy_refund_provider(rr.store))
+    return provider.refund(
+        RefundRequest(
+            store_id=rr.store_id,
+            order_id=rr.order_id,
+            rma=rr.number,
+            amount=rr.refund_amount,
+            currency=rr.currency,
+            lines=list(rr.items.values_list("line_item_id", "quantity")),
+            reference=reference.strip()[:200],
+        )
+    )
+
+
+def resolve_record(
+    rr: ReturnRequest,
+    *,
+    actor: str,
+    refund_reference: str = "",
+    platform_refund: RefundResult | None = None,
+    **extra: object,
+) -> None:
+    """Issue the resolution of the locked return `rr`, inside the caller's transaction.
+
+    Money back goes through the store's refund provider, unless `platform_refund` says the store
+    platform made the refund already; a provider's refusal (DomainError) changes nothing.
+    """
     kept = rr.status == ReturnStatus.APPROVED and rr.keep_items
     status = ReturnStatus.KEPT if kept else _OUTCOME[Resolution(rr.resolution)]
     if not rr.can_move_to(status):
         raise InvalidTransition(rr.status, status)
+    refund = _refund(rr, reference=refund_reference, platform=platform_refund)
+    if refund is not None:
+        rr.refund_provider, rr.refund_method = refund.provider, refund.method
+        rr.refund_reference = refund.reference[:200]
+    else:
+        rr.refund_reference = refund_reference.strip()[:200]
     if rr.resolution == Resolution.STORE_CREDIT and rr.credit_amount > 0:
         code = discount_code_issue(
             store=rr.store,
@@ -333,8 +371,9 @@ def resolve_record(rr: ReturnRequest, *, actor: str, refund_reference: str = "",
         rr.credit_code = code
         extra = {**extra, "code": code.code, "credit_amount": str(rr.credit_amount)}
     rr.resolved_at = timezone.now()
-    rr.refund_reference = refund_reference.strip()[:200]
-    return_move(rr, status, fields=["resolved_at", "refund_reference", "credit_code"])
+    return_move(
+        rr, status, fields=["resolved_at", "refund_reference", "refund_provider", "refund_method", "credit_code"]
+    )
     return_event_record(rr=rr, actor=actor, **extra)
     if kept:
         _order_returned_advance(rr, actor=actor)

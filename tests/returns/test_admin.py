@@ -63,6 +63,7 @@ def test_a_merchant_edits_their_policy_with_reasons_and_tag_rules(client, mercha
         "restocking_fee_percent": "0",
         "return_shipping_fee": "0",
         "waive_fees_for_credit_and_exchange": "on",
+        "refund_provider": "record_only",
         "auto_approve_reasons": "",
         "return_address": "Acme returns desk\nLagerstraße 5",
         "label_valid_days": 21,
@@ -71,6 +72,7 @@ def test_a_merchant_edits_their_policy_with_reasons_and_tag_rules(client, mercha
         "reasons-0-position": 0,
         "reasons-0-code": "too_small",
         "reasons-0-label": "Too small",
+        "reasons-0-labels": '{"de": "Zu klein", "fr": "Trop petit"}',
         "tag_rules-TOTAL_FORMS": 1,
         "tag_rules-INITIAL_FORMS": 0,
         "tag_rules-0-tag": "tier:gold",
@@ -82,7 +84,7 @@ def test_a_merchant_edits_their_policy_with_reasons_and_tag_rules(client, mercha
     assert response.status_code == 302, response.context["errors"] if response.context else response
     saved = ReturnPolicy.objects.get(store=store)
     assert (saved.window_days, saved.allow_exchange, saved.text_for("de")) == (45, False, "30 Tage")
-    assert list(saved.reasons.values_list("code", flat=True)) == ["too_small"]
+    assert list(saved.reasons.values_list("code", "labels")) == [("too_small", {"de": "Zu klein", "fr": "Trop petit"})]
     assert list(saved.tag_rules.values_list("tag", "window_days")) == [("tier:gold", 60)]
 
 
@@ -102,6 +104,7 @@ def test_policy_text_in_an_unknown_language_is_refused(client, merchant, store):
             "credit_bonus_value": "0",
             "restocking_fee_percent": "0",
             "return_shipping_fee": "0",
+            "refund_provider": "record_only",
             "reasons-TOTAL_FORMS": 0,
             "reasons-INITIAL_FORMS": 0,
             "tag_rules-TOTAL_FORMS": 0,
@@ -112,6 +115,35 @@ def test_policy_text_in_an_unknown_language_is_refused(client, merchant, store):
     assert response.status_code == 200
     assert "Texts by language" in response.text
     assert not ReturnPolicy.objects.exists()
+
+
+def test_a_reason_label_in_an_unknown_language_is_refused(client, merchant, store):
+    p = policy(store)
+    client.force_login(merchant)
+    change = client.get(f"/admin/returns/returnpolicy/{p.pk}/change/")
+    form = {k: v for k, v in change.context["adminform"].form.initial.items() if v is not None}
+
+    response = client.post(
+        f"/admin/returns/returnpolicy/{p.pk}/change/",
+        {
+            **form,
+            "store": store.pk,
+            "policy_text": "{}",
+            "allow_refund": "on",
+            "reasons-TOTAL_FORMS": 1,
+            "reasons-INITIAL_FORMS": 0,
+            "reasons-0-position": 0,
+            "reasons-0-code": "too_small",
+            "reasons-0-label": "Too small",
+            "reasons-0-labels": '{"xx": "?"}',
+            "tag_rules-TOTAL_FORMS": 0,
+            "tag_rules-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Texts by language" in response.text
+    assert not p.reasons.exists()
 
 
 def test_a_merchant_cannot_see_another_stores_policy(client, merchant, store, other_store):

@@ -17,6 +17,7 @@ from returns.models import ReturnLabel, ReturnStatus
 from returns.services import return_approve, return_label_issue, return_resolve
 from returns.services.labels import label_url
 from tests.returns.factories import delivered_order, policy, request_return
+from tests.returns.label_pdf import code128_decode
 from tests.tracking.carrier_payloads import GENERIC_SECRET, generic_payload, post_generic
 from tracking.models import TrackingSettings
 
@@ -60,6 +61,14 @@ def test_the_label_pdf_shows_the_rma_number_and_both_addresses(client, approved)
     assert "Ada Lovelace" in text
     assert "Lagerstraße 5" in text
     assert "Acme Outfitters" in text
+
+
+def test_the_label_barcode_decodes_to_the_rma_number(client, approved):
+    label = approved.labels.get()
+
+    pdf = client.get(_path(label)).content
+
+    assert code128_decode(pdf) == approved.number
 
 
 def test_approval_moves_the_return_to_label_issued_and_makes_its_parcel(approved):

@@ -44,7 +44,11 @@ def test_a_shopify_refund_of_the_returned_tee_resolves_the_return_as_refunded(cl
 
     rr.refresh_from_db()
     assert rr.status == ReturnStatus.REFUNDED
-    assert rr.refund_reference == f"shopify:{refund_payload()['id']}"
+    assert (rr.refund_reference, rr.refund_method, rr.refund_provider) == (
+        f"shopify:{refund_payload()['id']}",
+        "platform",
+        "shopify",
+    )
     assert list(order.events.filter(kind__startswith="return.").order_by("id").values_list("kind", flat=True))[-2:] == [
         "return.received",
         "return.refunded",

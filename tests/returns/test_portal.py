@@ -12,6 +12,7 @@ from PIL import Image
 from returns.models import ReturnRequest
 from tests.orders.factories import place_order
 from tests.returns.factories import delivered_order, line, policy
+from tests.returns.label_pdf import code128_decode, label_text
 from tracking import links
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,43 @@ def test_the_tracking_page_offers_no_return_before_anything_shipped(client, stor
     html = client.get(links.page_path(links.order_token(order))).content.decode()
 
     assert "Start a return" not in html
+
+
+def test_a_50_mb_photo_is_refused_with_a_clear_error_and_nothing_is_kept(client, store):
+    order = delivered_order(store)
+    cap = line(order, 1)
+    header = jpeg().read()
+    huge = SimpleUploadedFile("holiday.jpg", header + b"\0" * (50 * 1024 * 1024 - len(header)), "image/jpeg")
+
+    response = client.post(
+        portal_of(order),
+        {
+            f"quantity_{cap.pk}": "1",
+            f"reason_{cap.pk}": "damaged",
+            f"photos_{cap.pk}": huge,
+            "resolution": "refund",
+            "step": "confirm",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "A photo may be at most 10 MB." in response.content.decode()
+    assert ReturnRequest.objects.count() == 0
+    assert not default_storage.exists(f"returns/{store.pk}")
+
+
+def test_a_return_approved_at_once_offers_its_label_on_the_confirmation(client, store):
+    policy(store, auto_approve_below=Decimal("100.00"))
+    order = delivered_order(store)
+    cap = line(order, 1)
+    choice = {f"quantity_{cap.pk}": "1", f"reason_{cap.pk}": "too_small", "resolution": "refund", "step": "confirm"}
+
+    done = client.post(portal_of(order), choice, follow=True).content.decode()
+
+    rr = ReturnRequest.objects.get()
+    link = re.search(r'href="(/returns/label/[^"]+\.pdf)"', done)[1]
+    pdf = client.get(link)
+    assert "Print the return label (PDF)" in done
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert rr.number in label_text(pdf.content)
+    assert code128_decode(pdf.content) == rr.number
