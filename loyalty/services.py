@@ -11,11 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import message_schedule_for_customer
 from orders.models import Customer, DiscountCode, DiscountPurpose, Order, OrderSource
 from orders.services import discount_code_issue
 from postpurchase.exceptions import DomainError
 
 from . import events
+from .kinds import AVAILABLE_MESSAGE
 from .ledger import Deltas, account_lock, entry_post, gain, loss, order_points
 from .models import Account, EntryKind, EntrySource, PointsEntry, Reward
 from .programme import earning_amount, points_for, programme_for, tier_multiplier
@@ -67,7 +69,7 @@ def order_release(*, order: Order) -> PointsEntry | None:
         return None
     points = standing.still_pending
     d = gain(account, points)
-    return entry_post(
+    entry = entry_post(
         account=account,
         kind=EntryKind.RELEASE,
         points=points,
@@ -77,6 +79,16 @@ def order_release(*, order: Order) -> PointsEntry | None:
         order=order,
         reason=f"Return window of {order.number} closed",
     )
+    if entry is not None and d.available > 0 and order.source != OrderSource.IMPORT:
+        # The optional "your points are ready" nudge (not for a backfilled history).
+        message_schedule_for_customer(
+            store=order.store,
+            kind=AVAILABLE_MESSAGE,
+            customer=order.customer,
+            key=f"loyalty:available:{order.pk}",
+            data={"points": d.available, "available": account.available, "member": order.customer_id},
+        )
+    return entry
 
 
 @transaction.atomic
@@ -245,7 +257,14 @@ def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> Dis
         kind=events.REWARD_REDEEMED,
         store=store,
         customer=customer,
-        data={"reward": reward.name, "points": reward.points, "code": code.code},
+        data={
+            "reward": reward.name,
+            "points": reward.points,
+            "code": code.code,
+            "expires_on": code.expires_at.date().isoformat() if code.expires_at else "",
+            "available": account.available,
+            "member": customer.pk,
+        },
         actor=actor,
     )
     return code
