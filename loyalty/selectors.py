@@ -57,7 +57,7 @@ def tracking_line(order_id: int) -> PageLine | None:
     if order is None or order.customer is None or order.status == OrderStatus.CANCELLED:
         return None
     programme = Programme.objects.filter(store_id=order.store_id).first()  # a read never makes one
-    account = Account.objects.filter(customer_id=order.customer_id).first()
+    account = Account.objects.filter(customer=order.customer).first()
     if programme is None or not programme.enabled or account is None:
         return None
     standing = order_points(account, order)

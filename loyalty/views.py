@@ -33,7 +33,7 @@ from .forms import LinkRequestForm, ReferralClaimForm, SocialClaimForm
 from .kinds import MAGIC_LINK_MESSAGE
 from .ledger import account_for
 from .links import customer_id_from_token, referral_url
-from .models import EntryKind, PointsEntry, Programme, ReferralStatus, Reward, SocialClaim
+from .models import EntryKind, PointsEntry, Programme, ReferralCode, ReferralStatus, Reward, SocialClaim
 from .programme import programme_for
 from .referrals import referral_claim, referral_code_for
 from .services import reward_redeem
@@ -212,6 +212,8 @@ def referral(request: HttpRequest, store_slug: str, code: str) -> HttpResponse:
     """A member's referral link: the friend enters their email and gets their first-order code."""
     store = Store.objects.filter(slug=store_slug).first()
     if store is None or not programme_for(store).enabled:
+        return not_found(request)
+    if not ReferralCode.objects.filter(store=store, code=code.strip().upper()).exists():
         return not_found(request)
     programme = programme_for(store)
     language = language_for(request)
