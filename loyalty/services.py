@@ -214,20 +214,22 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff_user_id
 def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> DiscountCode:
     """Spend points on a reward: the code is issued and the points debited in one transaction.
 
-    The account row is locked first, so of two redemptions at once the second sees the first's
-    debit; a balance that does not cover the reward is refused and nothing is written.
+    1. Refuse at once, without a lock, what the balance cannot cover now (a balance only grows
+       under a lock we would wait for, and a refusal writes nothing).
+    2. Issue the code before taking the lock, so concurrent redemptions queue on the account row
+       only for the debit itself, not for the code's writes.
+    3. Lock the account and check again: of two redemptions at once the second sees the first's
+       debit, and a balance that no longer covers the reward is refused — raising rolls the code
+       back with everything else, so nothing is written.
     """
     programme = reward.programme
     if programme.store_id != customer.store_id or not reward.active or not programme.enabled:
         raise DomainError("This reward is not available.", extra={"reward": reward.pk})
     if reward.points < programme.min_redeem_points:
         raise DomainError(f"Rewards start at {programme.min_redeem_points} points.")
-    account = account_lock(customer)
-    if account.available < reward.points:
-        raise DomainError(
-            f"{reward.points} points are needed; {account.available} are available.",
-            extra={"available": account.available, "needed": reward.points},
-        )
+    current = Account.objects.filter(customer=customer).values_list("available", flat=True).first() or 0
+    if current < reward.points:
+        raise _short(reward, current)
     store = programme.store
     code = discount_code_issue(
         store=store,
@@ -241,6 +243,9 @@ def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> Dis
         prefix="REWARD-",
         actor=actor,
     )
+    account = account_lock(customer)
+    if account.available < reward.points:
+        raise _short(reward, account.available)
     entry_post(
         account=account,
         kind=EntryKind.REDEEM,
@@ -268,6 +273,13 @@ def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> Dis
         actor=actor,
     )
     return code
+
+
+def _short(reward: Reward, available: int) -> DomainError:
+    return DomainError(
+        f"{reward.points} points are needed; {available} are available.",
+        extra={"available": available, "needed": reward.points},
+    )
 
 
 def earning_orders(*, store_id: int, since: object = None) -> "list[Order]":
