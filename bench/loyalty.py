@@ -122,15 +122,12 @@ def run_ours(reward, spender, threads: int) -> tuple[float, int]:
     from loyalty.services import reward_redeem
     from postpurchase.exceptions import DomainError
 
-    local = threading.local()
-
     def work() -> bool:
         try:
             reward_redeem(customer=spender, reward=reward)
         except DomainError:
-            connection.close()
+            connection.close()  # this thread's connection back to the pool
             return False
-        local.ok = True
         return True
 
     return contend(threads, work)
@@ -237,7 +234,9 @@ def measure(args) -> None:
     )
     print(f"balance read (Account row):  10 entries {ours[0] * 1e6:7.0f} µs   10,000 entries {ours[1] * 1e6:7.0f} µs")
     print(f"  ratio 10,000/10: {ours[1] / ours[0]:.3f}  (target <= 1.05)")
-    print(f"ledger SUM, for contrast:     10 entries {summed[0] * 1e6:7.0f} µs   10,000 entries {summed[1] * 1e6:7.0f} µs")
+    print(
+        f"ledger SUM, for contrast:     10 entries {summed[0] * 1e6:7.0f} µs   10,000 entries {summed[1] * 1e6:7.0f} µs"
+    )
     print(f"  ratio 10,000/10: {summed[1] / summed[0]:.1f}")
 
     account = Account.objects.get(customer=spender)
