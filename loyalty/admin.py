@@ -192,6 +192,10 @@ class SocialClaimAdmin(StoreScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Deciding gives points: it needs the change permission, though no claim is edited here."""
+        return request.user.has_perm("loyalty.change_socialclaim")
+
     def _decide(self, request: HttpRequest, queryset: Any, *, approve: bool) -> None:
         decided = 0
         for claim_id in queryset.filter(status=ClaimStatus.PENDING).values_list("pk", flat=True):
@@ -199,10 +203,10 @@ class SocialClaimAdmin(StoreScopedAdmin):
             decided += 1
         messages.success(request, f"{decided} claims {'approved' if approve else 'rejected'}.")
 
-    @admin.action(description="Approve: give the follow points", permissions=["view"])
+    @admin.action(description="Approve: give the follow points", permissions=["decide"])
     def approve(self, request: HttpRequest, queryset: Any) -> None:
         self._decide(request, queryset, approve=True)
 
-    @admin.action(description="Reject: no points", permissions=["view"])
+    @admin.action(description="Reject: no points", permissions=["decide"])
     def reject(self, request: HttpRequest, queryset: Any) -> None:
         self._decide(request, queryset, approve=False)

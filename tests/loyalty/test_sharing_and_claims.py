@@ -75,7 +75,7 @@ def test_a_follow_claim_gives_points_once_staff_approve_it(client, store):
     assert account(customer).available == 100
     claim = SocialClaim.objects.get()
     staff = UserFactory(username="staff", stores=[store])
-    staff.user_permissions.set(Permission.objects.filter(codename="view_socialclaim"))
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_socialclaim", "change_socialclaim"]))
     client.force_login(staff)
 
     changelist = reverse("admin:loyalty_socialclaim_changelist")
@@ -89,6 +89,23 @@ def test_a_follow_claim_gives_points_once_staff_approve_it(client, store):
     assert (entry.kind, entry.staff_user_id, entry.points) == (EntryKind.BONUS, staff.pk, 150)
     page = client.get(path).content.decode()
     assert "Instagram @ada: points added" in page
+
+
+def test_staff_who_may_only_view_claims_cannot_approve_them(client, store):
+    programme = programme_for(store)
+    programme.social_follow_points = 150
+    programme.save()
+    customer = member_with(store, 100)
+    client.post(f"/loyalty/{member_token(customer)}/", {"action": "follow", "network": "instagram", "handle": "@ada"})
+    viewer = UserFactory(username="viewer", stores=[store])
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_socialclaim"))
+    client.force_login(viewer)
+
+    changelist = reverse("admin:loyalty_socialclaim_changelist")
+    client.post(changelist, {"action": "approve", "_selected_action": [SocialClaim.objects.get().pk]})
+
+    assert SocialClaim.objects.get().status == ClaimStatus.PENDING
+    assert account(customer).available == 100
 
 
 def test_no_follow_form_while_the_store_gives_no_points_for_it(client, store):

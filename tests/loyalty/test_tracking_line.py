@@ -46,3 +46,14 @@ def test_the_line_speaks_the_customers_language(client, store):
     page = tracking_page(client, order)
 
     assert "Vous gagnerez 349 points avec cette commande." in page
+
+
+def test_the_tracking_pages_rewards_button_leads_to_the_link_form_not_a_404(client, store):
+    order = place_order(store)
+
+    page = tracking_page(client, order)
+    href = re.search(r'<a class="button secondary" href="([^"]+)">See your rewards</a>', page).group(1)
+    form = client.get(href)
+
+    assert form.status_code == 200
+    assert "Send me the link" in form.content.decode()
