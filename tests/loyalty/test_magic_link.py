@@ -100,3 +100,17 @@ def test_the_form_is_labelled_and_translated(client, ask, store):
 
     assert '<label for="id_email">E-Mail</label>' in page
     assert Customer.objects.count() == 0
+
+
+def test_the_bare_form_of_several_stores_writes_from_each_store_the_address_belongs_to(client, ask, store):
+    globex = StoreFactory(slug="globex", name="Globex")
+    member_with(store, 100)
+    member_with(globex, 100)
+    StoreFactory(slug="initech", name="Initech")
+
+    ask("/loyalty/", "ada@example.com")
+
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Your Acme Outfitters rewards link",
+        "Your Globex rewards link",
+    ]
