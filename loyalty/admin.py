@@ -19,7 +19,8 @@ from postpurchase.exceptions import DomainError
 from postpurchase.money import money_format
 from postpurchase.tenancy import StoreScopedAdmin
 
-from .models import Account, PointsEntry, Programme, Referral, Reward, Tier
+from .bonuses import social_claim_decide
+from .models import Account, ClaimStatus, PointsEntry, Programme, Referral, Reward, SocialClaim, Tier
 from .selectors import programme_liability
 from .services import points_adjust
 
@@ -59,7 +60,8 @@ class ProgrammeAdmin(StoreScopedAdmin):
             {"fields": ["birthday_points", "review_points", "apology_points", "first_order_points"]},
         ),
         ("Referrals", {"fields": ["referral_points", "referral_friend_amount", "referral_monthly_limit"]}),
-        ("Expiry", {"fields": ["expiry_months", "expiry_warning_days"]}),
+        ("Following on social media", {"fields": ["social_follow_points", "social_follow_url"]}),
+        ("Expiry", {"fields": ["expiry_months", "expiry_warning_days", "refund_expired_rewards"]}),
         ("Liability", {"fields": ["liability", "redemption_rate"]}),
     ]
     readonly_fields = ("liability", "redemption_rate")
@@ -168,3 +170,43 @@ class ReferralAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(SocialClaim)
+class SocialClaimAdmin(StoreScopedAdmin):
+    """Follow claims to check: open the handle on the network, then approve (points, once per
+    network) or reject. Decisions go through `loyalty.bonuses.social_claim_decide`."""
+
+    list_display = ["created_at", "account", "network", "handle", "status", "decided_by"]
+    list_select_related = ["account__customer", "decided_by"]
+    list_filter = ["store", "status", "network"]
+    search_fields = ["handle", "account__customer__email"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Deciding gives points: it needs the change permission, though no claim is edited here."""
+        return request.user.has_perm("loyalty.change_socialclaim")
+
+    def _decide(self, request: HttpRequest, queryset: Any, *, approve: bool) -> None:
+        decided = 0
+        for claim_id in queryset.filter(status=ClaimStatus.PENDING).values_list("pk", flat=True):
+            social_claim_decide(claim_id=claim_id, approve=approve, staff_user_id=request.user.pk or 0)
+            decided += 1
+        messages.success(request, f"{decided} claims {'approved' if approve else 'rejected'}.")
+
+    @admin.action(description="Approve: give the follow points", permissions=["decide"])
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject: no points", permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=False)

@@ -8,6 +8,9 @@ REWARD_REDEEMED = "loyalty.reward_redeemed"
 # itself (`message_schedule_for_customer`, keyed per year or per warning); no event has these kinds.
 BIRTHDAY = "loyalty.birthday"
 POINTS_EXPIRING = "loyalty.points_expiring"
+# Likewise for the page link a customer asks for by email, and the "points available" nudge.
+LINK_REQUESTED = "loyalty.link_requested"
+POINTS_AVAILABLE = "loyalty.points_available"
 
 describes(TIER_CHANGED)(lambda d: f"Loyalty tier changed from {d.get('from') or 'none'} to {d.get('to')}")
 describes(REWARD_REDEEMED)(lambda d: f"Redeemed {d.get('points')} points for {d.get('reward')} ({d.get('code')})")

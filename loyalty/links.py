@@ -21,5 +21,18 @@ def customer_id_from_token(token: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def page_path(customer_id: int) -> str:
+    return reverse("loyalty:page", kwargs={"token": signing.dumps(customer_id, salt=SALT)})
+
+
+def loyalty_url_for_id(customer_id: int) -> str:
+    return settings.PUBLIC_BASE_URL + page_path(customer_id)
+
+
 def loyalty_url(customer: Customer) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("loyalty:page", kwargs={"token": member_token(customer)})
+    return loyalty_url_for_id(customer.pk)
+
+
+def referral_url(store_slug: str, code: str) -> str:
+    """The link a member shares: the friend's page, where they claim their first-order code."""
+    return settings.PUBLIC_BASE_URL + reverse("store-loyalty-referral", kwargs={"store_slug": store_slug, "code": code})

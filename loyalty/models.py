@@ -53,6 +53,13 @@ class Programme(models.Model):
     expiry_warning_days = models.JSONField(
         default=list, blank=True, help_text="Days before expiry to warn, e.g. [30, 7]."
     )
+    refund_expired_rewards = models.BooleanField(
+        default=True, help_text="A reward's code that expires unused gives its points back."
+    )
+    social_follow_points = models.PositiveIntegerField(
+        default=0, help_text="For following the store on social media, once staff approve the claim (0: off)."
+    )
+    social_follow_url = models.URLField(blank=True, help_text="The profile customers are asked to follow.")
 
     objects = StoreScopedQuerySet.as_manager()
 
@@ -242,3 +249,47 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.friend_email} ({self.get_status_display()})"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for staff"  # the customer claimed; nobody looked yet
+    APPROVED = "approved", "Approved"  # points given (once per account and network)
+    REJECTED = "rejected", "Rejected"  # no points; the customer may claim again
+
+
+class SocialNetwork(models.TextChoices):
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    TIKTOK = "tiktok", "TikTok"
+    OTHER = "other", "Other"
+
+
+class SocialClaim(models.Model):
+    """A member says they follow the store; staff check the handle and approve or reject."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="social_claims")
+    network = models.CharField(max_length=16, choices=SocialNetwork.choices)
+    handle = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open or approved claim per network: a rejected one may be made again.
+            models.UniqueConstraint(
+                fields=["account", "network"],
+                condition=~models.Q(status="rejected"),
+                name="loyalty_social_claim_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle} ({self.get_status_display()})"

@@ -9,19 +9,27 @@ import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from notifications.services import message_schedule_for_customer
-from orders.models import Customer
+from orders.models import Customer, DiscountCode, DiscountPurpose, DiscountRedemption
 
-from .ledger import entry_post, loss
-from .models import Account, EntryKind, EntrySource, Programme
+from .kinds import BIRTHDAY_MESSAGE, EXPIRING_MESSAGE
+from .ledger import account_lock, entry_post, gain, loss
+from .models import Account, EntryKind, EntrySource, PointsEntry, Programme
 from .services import bonus_give
 
-BIRTHDAY_MESSAGE = "loyalty_birthday"
-EXPIRING_MESSAGE = "loyalty_points_expiring"
+__all__ = [
+    "BIRTHDAY_MESSAGE",
+    "EXPIRING_MESSAGE",
+    "birthday_rewards_give",
+    "expiry_warnings_send",
+    "points_expire",
+    "rewards_refund_expired",
+]
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -98,7 +106,12 @@ def expiry_warnings_send(*, now: datetime | None = None) -> int:
                     kind=EXPIRING_MESSAGE,
                     customer=account.customer,
                     key=f"loyalty:expiry:{account.pk}:{int(account.last_activity_at.timestamp())}:{due}",
-                    data={"points": account.available, "expires_on": ends.date().isoformat(), "days": due},
+                    data={
+                        "points": account.available,
+                        "expires_on": ends.date().isoformat(),
+                        "days": due,
+                        "member": account.customer_id,
+                    },
                 )
     return sent
 
@@ -152,6 +165,55 @@ def birthday_rewards_give(*, now: datetime | None = None) -> int:
                     kind=BIRTHDAY_MESSAGE,
                     customer=customer,
                     key=f"loyalty:birthday:{today.year}:{customer.pk}",
-                    data={"points": programme.birthday_points},
+                    data={"points": programme.birthday_points, "member": customer.pk},
                 )
     return given
+
+
+def rewards_refund_expired(*, now: datetime | None = None) -> int:
+    """Give back the points of reward codes that expired unused (where the programme says so):
+    an `adjust` entry keyed by the code, so once per code however often this runs. Returns how
+    many codes were refunded."""
+    now = now or timezone.now()
+    refunded = 0
+    for programme in Programme.objects.filter(enabled=True, refund_expired_rewards=True).select_related("store"):
+        already = PointsEntry.objects.filter(
+            store=programme.store, key=Concat(Value("reward-expired:"), OuterRef("pk"), output_field=models.CharField())
+        )
+        used = DiscountRedemption.objects.filter(discount_code=OuterRef("pk"))
+        codes = (
+            DiscountCode.objects.filter(
+                store=programme.store,
+                purpose=DiscountPurpose.LOYALTY_REWARD,
+                customer__isnull=False,
+                times_used=0,
+                expires_at__lte=now,
+            )
+            .exclude(Exists(already))
+            .exclude(Exists(used))
+            .select_related("customer")
+        )
+        for code in codes:
+            assert code.customer is not None
+            redeemed = PointsEntry.objects.filter(
+                store=programme.store, kind=EntryKind.REDEEM, key=f"redeem:{code.pk}"
+            ).first()
+            if redeemed is None:  # issued by hand in the admin, not bought with points
+                continue
+            with transaction.atomic():
+                account = account_lock(code.customer)
+                points = -redeemed.points
+                entry = entry_post(
+                    account=account,
+                    kind=EntryKind.ADJUST,
+                    points=points,
+                    deltas=gain(account, points),
+                    key=f"reward-expired:{code.pk}",
+                    source=EntrySource.REWARD,
+                    source_ref=code.code,
+                    reason=f"Reward {code.code} expired unused: points given back",
+                    activity=False,
+                    at=now,
+                )
+                refunded += entry is not None
+    return refunded

@@ -11,11 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import message_schedule_for_customer
 from orders.models import Customer, DiscountCode, DiscountPurpose, Order, OrderSource
 from orders.services import discount_code_issue
 from postpurchase.exceptions import DomainError
 
 from . import events
+from .kinds import AVAILABLE_MESSAGE
 from .ledger import Deltas, account_lock, entry_post, gain, loss, order_points
 from .models import Account, EntryKind, EntrySource, PointsEntry, Reward
 from .programme import earning_amount, points_for, programme_for, tier_multiplier
@@ -67,7 +69,7 @@ def order_release(*, order: Order) -> PointsEntry | None:
         return None
     points = standing.still_pending
     d = gain(account, points)
-    return entry_post(
+    entry = entry_post(
         account=account,
         kind=EntryKind.RELEASE,
         points=points,
@@ -77,6 +79,16 @@ def order_release(*, order: Order) -> PointsEntry | None:
         order=order,
         reason=f"Return window of {order.number} closed",
     )
+    if entry is not None and d.available > 0 and order.source != OrderSource.IMPORT:
+        # The optional "your points are ready" nudge (not for a backfilled history).
+        message_schedule_for_customer(
+            store=order.store,
+            kind=AVAILABLE_MESSAGE,
+            customer=order.customer,
+            key=f"loyalty:available:{order.pk}",
+            data={"points": d.available, "available": account.available, "member": order.customer_id},
+        )
+    return entry
 
 
 @transaction.atomic
@@ -202,20 +214,22 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff_user_id
 def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> DiscountCode:
     """Spend points on a reward: the code is issued and the points debited in one transaction.
 
-    The account row is locked first, so of two redemptions at once the second sees the first's
-    debit; a balance that does not cover the reward is refused and nothing is written.
+    1. Refuse at once, without a lock, what the balance cannot cover now (a balance only grows
+       under a lock we would wait for, and a refusal writes nothing).
+    2. Issue the code before taking the lock, so concurrent redemptions queue on the account row
+       only for the debit itself, not for the code's writes.
+    3. Lock the account and check again: of two redemptions at once the second sees the first's
+       debit, and a balance that no longer covers the reward is refused — raising rolls the code
+       back with everything else, so nothing is written.
     """
     programme = reward.programme
     if programme.store_id != customer.store_id or not reward.active or not programme.enabled:
         raise DomainError("This reward is not available.", extra={"reward": reward.pk})
     if reward.points < programme.min_redeem_points:
         raise DomainError(f"Rewards start at {programme.min_redeem_points} points.")
-    account = account_lock(customer)
-    if account.available < reward.points:
-        raise DomainError(
-            f"{reward.points} points are needed; {account.available} are available.",
-            extra={"available": account.available, "needed": reward.points},
-        )
+    current = Account.objects.filter(customer=customer).values_list("available", flat=True).first() or 0
+    if current < reward.points:
+        raise _short(reward, current)
     store = programme.store
     code = discount_code_issue(
         store=store,
@@ -229,6 +243,9 @@ def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> Dis
         prefix="REWARD-",
         actor=actor,
     )
+    account = account_lock(customer)
+    if account.available < reward.points:
+        raise _short(reward, account.available)
     entry_post(
         account=account,
         kind=EntryKind.REDEEM,
@@ -245,10 +262,24 @@ def reward_redeem(*, customer: Customer, reward: Reward, actor: str = "") -> Dis
         kind=events.REWARD_REDEEMED,
         store=store,
         customer=customer,
-        data={"reward": reward.name, "points": reward.points, "code": code.code},
+        data={
+            "reward": reward.name,
+            "points": reward.points,
+            "code": code.code,
+            "expires_on": code.expires_at.date().isoformat() if code.expires_at else "",
+            "available": account.available,
+            "member": customer.pk,
+        },
         actor=actor,
     )
     return code
+
+
+def _short(reward: Reward, available: int) -> DomainError:
+    return DomainError(
+        f"{reward.points} points are needed; {available} are available.",
+        extra={"available": available, "needed": reward.points},
+    )
 
 
 def earning_orders(*, store_id: int, since: object = None) -> "list[Order]":

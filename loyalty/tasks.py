@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .moments import birthday_rewards_give, expiry_warnings_send, points_expire
+from .moments import birthday_rewards_give, expiry_warnings_send, points_expire, rewards_refund_expired
 from .tiers import tiers_recompute_all
 
 
@@ -14,8 +14,9 @@ def loyalty_birthdays_task() -> int:
 
 @shared_task(ignore_result=True)
 def loyalty_expiry_task() -> int:
-    """Hourly: warnings 30 and 7 days before, then the expiry entry on the day."""
-    return expiry_warnings_send() + points_expire()
+    """Hourly: warnings 30 and 7 days before, then the expiry entry on the day; and the points of
+    reward codes that expired unused, given back."""
+    return expiry_warnings_send() + points_expire() + rewards_refund_expired()
 
 
 @shared_task(ignore_result=True)

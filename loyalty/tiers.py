@@ -16,11 +16,12 @@ from orders.events import event_record
 from orders.models import Customer, Order, OrderStatus
 
 from .events import TIER_CHANGED
+from .kinds import TIER_MESSAGE
 from .models import Account, EntryKind, PointsEntry, Programme, TierBasis
 from .programme import programme_for
 
 TIER_TAG = "tier:"
-TIER_MESSAGE = "loyalty_tier_changed"
+__all__ = ["TIER_MESSAGE", "tier_recompute", "tiers_recompute_all"]
 TRAILING = timedelta(days=365)
 _EARNING = (EntryKind.EARN, EntryKind.REVERSE, EntryKind.BONUS, EntryKind.APOLOGY, EntryKind.REFERRAL)
 
@@ -88,6 +89,7 @@ def tier_recompute(*, account: Account, actor: str = "") -> str:
                 "previous": previous,
                 "perks": perks,
                 "up": _rank(programme, tier) > _rank(programme, previous),
+                "member": customer.pk,
             },
             actor=actor,
         )

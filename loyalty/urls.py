@@ -1,8 +1,11 @@
-"""The member's loyalty page, reached by a signed link."""
+"""The loyalty pages: the magic-link form and the member's page behind a signed link."""
 
 from django.urls import path
 
 from . import views
 
 app_name = "loyalty"
-urlpatterns = [path("<str:token>/", views.page, name="page")]
+urlpatterns = [
+    path("", views.link_request, name="lookup"),
+    path("<str:token>/", views.page, name="page"),
+]

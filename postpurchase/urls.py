@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from loyalty import views as loyalty_views
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
 from postpurchase.health import healthz
@@ -20,6 +21,8 @@ urlpatterns = [
     path("s/<slug:store_slug>/", RedirectView.as_view(pattern_name="store-tracking-lookup"), name="store-home"),
     path("s/<slug:store_slug>/track/", tracking_views.lookup, name="store-tracking-lookup"),
     path("s/<slug:store_slug>/returns/", returns_views.lookup, name="store-returns-lookup"),
+    path("s/<slug:store_slug>/loyalty/", loyalty_views.link_request, name="store-loyalty-lookup"),
+    path("s/<slug:store_slug>/loyalty/r/<str:code>/", loyalty_views.referral, name="store-loyalty-referral"),
     path("returns/", include("returns.urls")),
     path("messages/", include("notifications.urls")),
     path("feedback/", include("feedback.urls")),

@@ -26,6 +26,7 @@ from postpurchase.csp import request_nonce
 from tracking import links, selectors, services
 from tracking.forms import TrackOrderForm
 from tracking.lookup import LOOKUP_WINDOW_SECONDS, TOO_MANY, lookup_allowed, order_lookup
+from tracking.page_lines import page_lines
 
 # How long a rendered tracking page may be served again while the order has not changed.
 PAGE_TTL = 60
@@ -216,7 +217,10 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
                     "current": index == tracking.step,
                 }
             )
+    with translation.override(language):
+        lines = page_lines(order_id)  # other apps' lines (loyalty's points), in the customer's language
     context = {
+        "page_lines": lines,
         "brand": branding(
             tracking.store.name, tracking.store.logo_url, tracking.store.primary_color, tracking.store.support_email
         ),

@@ -17,6 +17,7 @@ from returns.selectors import order_eligibility
 from tests.loyalty.factories import account, delivered_order, refunded_return
 from tests.orders.factories import place_order
 from tests.returns.factories import policy
+from tracking import links
 
 
 def big_order(store, number="#1001", **kw):
@@ -103,3 +104,20 @@ def test_the_nightly_sweep_lowers_the_tier_of_a_member_who_did_nothing_for_a_yea
     assert account(order.customer).tier == "bronze"
     assert Customer.objects.get(pk=order.customer_id).tags == ["tier:bronze"]
     assert DomainEvent.objects.filter(kind=TIER_CHANGED, data__to="bronze").count() == 1
+
+
+def test_a_silver_customer_can_still_return_on_the_portal_what_a_bronze_one_cannot(client, store):
+    """End to end: orders earn points, the tier tags the customer, and the returns portal, which
+    reads only the tag, offers the return after the normal window."""
+    policy(store, window_days=30, tags={"tier:silver": 60})
+    coat = [LineItemInput(sku="COAT", title="Coat", quantity=2, unit_price=Decimal("500.00"))]
+    silver = delivered_order(store, delivered_days_ago=40, line_items=coat)
+    bronze = delivered_order(store, delivered_days_ago=40, number="#2001", email="bob@example.com")
+
+    silver_page = client.get(f"/returns/{links.order_token(silver)}/").content.decode()
+    bronze_page = client.get(f"/returns/{links.order_token(bronze)}/").content.decode()
+
+    assert Customer.objects.get(pk=silver.customer_id).tags == ["tier:silver"]
+    assert "The return window closed" not in silver_page
+    assert "How many" in silver_page
+    assert "The return window closed" in bronze_page

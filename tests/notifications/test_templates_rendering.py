@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty.kinds import AVAILABLE_MESSAGE, MAGIC_LINK_MESSAGE, REWARD_MESSAGE
 from loyalty.moments import BIRTHDAY_MESSAGE, EXPIRING_MESSAGE
 from loyalty.tiers import TIER_MESSAGE
 from notifications import kinds, registry
@@ -20,7 +21,16 @@ from tests.notifications.template_samples import KIND_CHANNELS, KINDS, LOCALES, 
 from tests.orders.factories import place_order
 
 # Kinds about the customer rather than one order: their text names no order number.
-ABOUT_NO_ORDER = (kinds.COUPON, BIRTHDAY, TIER_MESSAGE, BIRTHDAY_MESSAGE, EXPIRING_MESSAGE)
+ABOUT_NO_ORDER = (
+    kinds.COUPON,
+    BIRTHDAY,
+    TIER_MESSAGE,
+    BIRTHDAY_MESSAGE,
+    EXPIRING_MESSAGE,
+    MAGIC_LINK_MESSAGE,
+    REWARD_MESSAGE,
+    AVAILABLE_MESSAGE,
+)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
