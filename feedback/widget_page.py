@@ -8,8 +8,9 @@ the average as text, the star distribution as a table, each review an article wi
 words. The one script, `feedback/widget-frame.js`, tells the embedding page its height
 (`static/feedback/embed.js` sizes the frame). Sorting and further pages are plain links.
 
-Framing: `frame-ancestors` lists the store's own domains (`Store.domains`, https) and nothing
-else, replacing the default `'none'`; X-Frame-Options is left off because it cannot name them.
+Framing: `frame-ancestors` lists the store's own domains (`Store.domains`, as hosts: on our https
+site only https storefronts match) and nothing else, replacing the default `'none'`;
+X-Frame-Options is left off because it cannot name them.
 """
 
 import re
@@ -32,10 +33,11 @@ from .widget import SORTS, product_reviews_data, store_reviews_data
 HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 
 
-def storefront_origins(store: Store) -> list[str]:
-    """The https origins of the store's storefront hosts, well-formed ones only."""
+def storefront_hosts(store: Store) -> list[str]:
+    """The store's storefront hosts, well-formed ones only, as CSP host sources. Without a scheme
+    a host source takes the widget's own: served over https, only https storefronts may frame it."""
     hosts = [str(d).strip().lower() for d in store.domains or [] if isinstance(d, str)]
-    return [f"https://{host}" for host in dict.fromkeys(hosts) if HOST.match(host)]
+    return [host for host in dict.fromkeys(hosts) if HOST.match(host)]
 
 
 def _stars(rating: float) -> str:
@@ -86,5 +88,5 @@ def widget(request: HttpRequest, store_slug: str) -> HttpResponse:
         response = render(request, "feedback/widget.html", context)
     response["Content-Language"] = language
     response["Cache-Control"] = "public, max-age=60"
-    response._csp_replace = {"frame-ancestors": ["'self'", *storefront_origins(store)]}  # type: ignore[attr-defined]
+    response._csp_replace = {"frame-ancestors": ["'self'", *storefront_hosts(store)]}  # type: ignore[attr-defined]
     return response
