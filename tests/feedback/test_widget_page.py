@@ -79,3 +79,14 @@ def test_an_unknown_store_or_product_is_the_not_found_page(client, store, cap):
 def test_the_embed_script_and_the_frames_script_are_static_files():
     assert finders.find("feedback/embed.js")
     assert finders.find("feedback/widget-frame.js")
+
+
+def test_the_widget_speaks_the_storefronts_language(client, store, cap):
+    review(store, cap, 4, title="Warm")
+
+    page = client.get("/feedback/widget/acme/?sku=CAP-1&lang=de")
+
+    html = page.content.decode()
+    assert page["Content-Language"] == "de"
+    assert "Bewertungen für Wool cap" in html
+    assert "Bewertet mit 4 von 5" in html
