@@ -174,3 +174,23 @@ def test_an_unknown_product_is_a_json_404(client, store, cap):
 
     assert response.status_code == 404
     assert response.json() == {"message": "No such product."}
+
+
+def test_the_aggregate_is_what_every_page_of_reviews_adds_up_to(client, store, cap):
+    for n, rating in enumerate([5, 4, 4, 3, 1, 5, 2, 5, 4, 4, 1, 5, 3]):
+        review(store, cap, rating, minutes=n)
+    review(store, cap, 1, status=ReviewStatus.PENDING)
+
+    listed, cursor, aggregate = [], None, None
+    while True:
+        page = client.get(url(**({"cursor": cursor} if cursor else {}))).json()
+        aggregate = aggregate or page["aggregate"]
+        listed += [r["rating"] for r in page["reviews"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+
+    assert aggregate["count"] == len(listed) == 13
+    assert aggregate["average"] == round(sum(listed) / len(listed), 2)
+    assert aggregate["distribution"] == {str(n): listed.count(n) for n in range(1, 6)}
+    assert client.get("/feedback/api/acme/reviews").json()["aggregate"] == aggregate
