@@ -3,6 +3,7 @@ Chromium; the reviews reach the widget API and the embeddable widget, framed by 
 storefront; the form and the widget pass axe."""
 
 import io
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from notifications.services import messages_dispatch_due
 from orders import services
 from orders.inputs import LineItemInput
 from tests.e2e.a11y import serious_violations
-from tests.orders.factories import AGREED_TO_EMAIL, StoreFactory, place_order
+from tests.orders.factories import AGREED_TO_EMAIL, StoreFactory, UserFactory, place_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 REQUEST_SUBJECT = "How is your order #1001? Tell others"
@@ -129,6 +130,9 @@ def test_the_storefront_embeds_the_widget_sized_to_its_reviews(page, review_link
     expect(frame.get_by_role("article")).to_contain_text("Rated 4 out of 5")
     iframe = page.locator("iframe[title='Customer reviews']")
     expect(iframe).not_to_have_attribute("height", "480")  # resized to its content by the frame's script
+    markup = page.locator('head script[type="application/ld+json"]')
+    expect(markup).to_have_count(1)
+    assert json.loads(markup.text_content())["aggregateRating"]["ratingValue"] == 4.0
     assert serious_violations(page) == []
 
 
@@ -140,3 +144,22 @@ def test_a_site_that_is_not_the_stores_cannot_frame_the_widget(page, review_link
 
     assert "has been blocked" in refused.value.text
     expect(page.frame_locator("iframe[title='Customer reviews']").get_by_role("heading", level=1)).to_have_count(0)
+
+
+def test_the_merchant_reads_the_feedback_report_as_accessible_tables(page, review_link):
+    page.goto(review_link)
+    page.get_by_role("group", name="Wool cap").get_by_label("2 stars", exact=True).check()
+    page.get_by_role("button", name="Send my reviews").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your review!")
+    UserFactory(username="merchant", password="correct-horse-battery", is_superuser=True)
+    page.goto("/admin/login/?next=/admin/feedback/review/")
+    page.get_by_label("Username").fill("merchant")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Feedback report").click()
+
+    reviews = page.get_by_role("table", name="Published reviews by stars")
+    expect(reviews.get_by_role("row", name="2 stars")).to_contain_text("1")
+    expect(page.get_by_role("table", name="Reviews published in the period")).to_contain_text("2.00 out of 5")
+    assert serious_violations(page) == []

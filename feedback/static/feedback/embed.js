@@ -6,7 +6,8 @@
 // Each such element gets an iframe of /feedback/widget/<store>/ (the product's reviews with its
 // aggregate, or the store's feed without data-sku), titled for screen readers, in the language of
 // the page (<html lang>, or data-lang), resized to its content. The frame is served only to the
-// store's own domains (Store.domains), in the store's colours.
+// store's own domains (Store.domains), in the store's colours. With a data-sku, the product's
+// schema.org markup is added to the page for search engines (data-json-ld="off" to leave it out).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -38,6 +39,31 @@
     frame.className = "postpurchase-reviews-frame";
     container.appendChild(frame);
     frames.push(frame);
+    if (sku && container.getAttribute("data-json-ld") !== "off") {
+      addMarkup(store, sku);
+    }
+  }
+
+  // Search engines read schema.org markup from the storefront's own page, not from our frame:
+  // the API's json_ld (AggregateRating and the latest reviews) goes into the page's head. The API
+  // answers CORS only for the store's domains; anywhere else this quietly adds nothing.
+  function addMarkup(store, sku) {
+    var url = base + "/feedback/api/" + encodeURIComponent(store) + "/products/" + encodeURIComponent(sku) + "/reviews";
+    fetch(url, { credentials: "omit" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (!body || !body.json_ld || !body.json_ld.aggregateRating) {
+          return;
+        }
+        var markup = document.createElement("script");
+        markup.type = "application/ld+json";
+        markup.setAttribute("data-postpurchase-reviews", store);
+        markup.textContent = JSON.stringify(body.json_ld).replace(/</g, "\\u003c");
+        document.head.appendChild(markup);
+      })
+      .catch(function () {});
   }
 
   window.addEventListener("message", function (event) {
