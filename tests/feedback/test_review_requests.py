@@ -38,6 +38,7 @@ def test_no_review_request_while_the_order_is_not_delivered(shipped_order):
         dispatch_on(n)
 
     assert review_requests(shipped_order) == []
+    assert not Message.objects.filter(order=shipped_order, kind="survey_request").exists()
     assert mail.outbox == []
 
 

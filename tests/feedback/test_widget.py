@@ -194,3 +194,24 @@ def test_the_aggregate_is_what_every_page_of_reviews_adds_up_to(client, store, c
     assert aggregate["average"] == round(sum(listed) / len(listed), 2)
     assert aggregate["distribution"] == {str(n): listed.count(n) for n in range(1, 6)}
     assert client.get("/feedback/api/acme/reviews").json()["aggregate"] == aggregate
+
+
+def test_a_page_of_the_site_wide_feed_costs_the_same_queries_however_many_reviews(client, store, cap):
+    review(store, cap, 5)
+
+    def queries():
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/feedback/api/acme/reviews").status_code == 200
+        return len(captured)
+
+    one = queries()
+    tee = Product.objects.create(store=store, sku="TEE-1", title="Linen tee")
+    for n in range(30):
+        more = review(store, tee if n % 2 else cap, n % 5 + 1, minutes=n + 1)
+        if n % 3 == 0:
+            ReviewPhoto.objects.create(review=more, image=f"r/{n}.png", content_type="image/png", width=1, height=1)
+
+    assert queries() == one
