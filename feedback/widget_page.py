@@ -16,6 +16,7 @@ X-Frame-Options is left off because it cannot name them.
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -69,7 +70,16 @@ def widget(request: HttpRequest, store_slug: str) -> HttpResponse:
         (int(stars), count, round(100 * count / aggregate["count"]) if aggregate["count"] else 0)
         for stars, count in sorted(aggregate["distribution"].items(), reverse=True)
     ]
-    reviews = [{**r, "stars": _stars(r["rating"]), "date": (r["published_at"] or "")[:10]} for r in data["reviews"]]
+    reviews = [
+        {
+            **r,
+            "stars": _stars(r["rating"]),
+            "date": (r["published_at"] or "")[:10],
+            # Our own page: photos by path, so they load whatever host the widget was reached by.
+            "photos": [url.removeprefix(settings.PUBLIC_BASE_URL) for url in r["photos"]],
+        }
+        for r in data["reviews"]
+    ]
     context: dict[str, Any] = {
         "brand": branding(store),
         "store": store,

@@ -89,6 +89,9 @@ def test_a_customer_reviews_two_items_with_a_photo_and_the_widget_shows_them(pag
     expect(page.get_by_role("article")).to_contain_text("Warm wool cap")
     expect(page.get_by_role("article")).to_contain_text("Rated 4 out of 5")
     expect(page.get_by_role("article")).to_contain_text("Verified buyer")
+    photo_shown = page.get_by_role("img", name="Photo 1 by Ada L.")
+    expect(photo_shown).to_be_visible()
+    assert photo_shown.evaluate("img => img.complete && img.naturalWidth") == 64
     widget = serious_violations(page)
 
     assert (form, widget) == ([], [])
