@@ -1,14 +1,17 @@
-"""The merchant's side of feedback: settings, survey answers, and the review moderation queue
-(filter "Held for moderation"; approve or reject with the actions; reply on the review's page)."""
+"""The merchant's side of feedback: settings, survey answers, the review moderation queue
+(filter "Held for moderation"; approve or reject with the actions; reply on the review's page) and
+the feedback report (Reviews > Feedback report, `feedback/admin_report.py`)."""
 
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
 from postpurchase.tenancy import StoreScopedAdmin
 
+from .admin_report import report_view
 from .models import FeedbackSettings, Review, ReviewPhoto, ReviewStatus, SurveyAnswer
 from .reviews import review_decide, review_reply
 
@@ -79,6 +82,14 @@ class ReviewAdmin(StoreScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.report_page)
+        return [path("report/", view, name="feedback_review_report"), *super().get_urls()]
+
+    def report_page(self, request: HttpRequest) -> HttpResponse:
+        """NPS, CSAT, response rate, review and moderation numbers for one store and period."""
+        return report_view(self, request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return super().get_queryset(request).annotate(report_count=Count("abuse_reports"))

@@ -107,8 +107,12 @@ def _published(store: Store) -> QuerySet[Review]:
     )
 
 
-def _aggregate(store: Store, product: Product) -> dict[str, Any]:
-    counts = Review.objects.filter(store=store, product=product, status=ReviewStatus.PUBLISHED).aggregate(
+def _aggregate(store: Store, product: Product | None = None) -> dict[str, Any]:
+    """Count, average and stars of the published reviews of a product (or of the whole store)."""
+    reviews = Review.objects.filter(store=store, status=ReviewStatus.PUBLISHED)
+    if product is not None:
+        reviews = reviews.filter(product=product)
+    counts = reviews.aggregate(
         count=Count("id"), average=Avg("rating"), **{f"s{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)}
     )
     average = counts["average"]
@@ -148,6 +152,33 @@ def _json_ld(product: Product, aggregate: dict[str, Any], reviews: list[dict[str
     return markup
 
 
+def product_reviews_data(*, store: Store, sku: str, sort: str, cursor: str | None) -> dict[str, Any]:
+    """A page of a product's published reviews, its aggregate and JSON-LD (the API's answer, and
+    what the widget page shows). Http404 for an unknown product or a forged cursor."""
+    product = Product.objects.filter(store=store, sku=sku).first()
+    if product is None:
+        raise Http404("No such product.")
+    reviews = _published(store).filter(product=product)
+    if sort == "photos":
+        reviews = reviews.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
+    rows, following = _page(reviews, sort, cursor)
+    aggregate = _aggregate(store, product)
+    data = [_review(r) for r in rows]
+    return {
+        "product": {"sku": product.sku, "title": product.title},
+        "aggregate": aggregate,
+        "reviews": data,
+        "next": following,
+        "json_ld": _json_ld(product, aggregate, data),
+    }
+
+
+def store_reviews_data(*, store: Store, cursor: str | None) -> dict[str, Any]:
+    """A page of the store's site-wide feed of published reviews, newest first."""
+    rows, following = _page(_published(store), "newest", cursor)
+    return {"aggregate": _aggregate(store), "reviews": [_review(r) for r in rows], "next": following}
+
+
 def _cached(request: HttpRequest, store: Store, build: Any) -> HttpResponse:
     version = cache.get(widget_version_key(store.pk)) or 1
     key = f"feedback:widget:{store.pk}:{version}:{request.path}:{request.GET.urlencode()}"
@@ -177,38 +208,14 @@ def product_reviews(request: HttpRequest, store_slug: str, sku: str) -> HttpResp
     if sort not in SORTS:
         return _cors(request, store, JsonResponse({"message": f"sort is one of {', '.join(SORTS)}."}, status=400))
     cursor = request.GET.get("cursor")
-
-    def build() -> dict[str, Any]:
-        product = Product.objects.filter(store=store, sku=sku).first()
-        if product is None:
-            raise Http404("No such product.")
-        reviews = _published(store).filter(product=product)
-        if sort == "photos":
-            reviews = reviews.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
-        rows, following = _page(reviews, sort, cursor)
-        aggregate = _aggregate(store, product)
-        data = [_review(r) for r in rows]
-        return {
-            "product": {"sku": product.sku, "title": product.title},
-            "aggregate": aggregate,
-            "reviews": data,
-            "next": following,
-            "json_ld": _json_ld(product, aggregate, data),
-        }
-
-    return _cached(request, store, build)
+    return _cached(request, store, lambda: product_reviews_data(store=store, sku=sku, sort=sort, cursor=cursor))
 
 
 @require_GET
 def store_reviews(request: HttpRequest, store_slug: str) -> HttpResponse:
     store = _store(store_slug)
     cursor = request.GET.get("cursor")
-
-    def build() -> dict[str, Any]:
-        rows, following = _page(_published(store), "newest", cursor)
-        return {"reviews": [_review(r) for r in rows], "next": following}
-
-    return _cached(request, store, build)
+    return _cached(request, store, lambda: store_reviews_data(store=store, cursor=cursor))
 
 
 @require_GET

@@ -33,7 +33,13 @@ def test_importing_judgeme_and_yotpo_files_twice_creates_each_review_once(produc
     again, _ = run("judgeme.csv", "judgeme")
     run("yotpo.csv", "yotpo")
 
-    assert Review.objects.count() == 4
+    assert sorted(Review.objects.values_list("title", flat=True)) == ["Call me", "Great tee", "Lovely cap", "Too small"]
+    assert sorted(e.split(":")[0] for e in Review.objects.values_list("external_id", flat=True)) == [
+        "judgeme",
+        "judgeme",
+        "yotpo",
+        "yotpo",
+    ]
     assert "Imported 0 review(s)" in again
     assert set(Review.objects.values_list("source", flat=True)) == {ReviewSource.IMPORT}
 

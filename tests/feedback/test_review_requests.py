@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from feedback.kinds import REVIEW_REMINDER, REVIEW_REQUEST
 from feedback.links import review_token
-from feedback.models import FeedbackSettings
+from feedback.models import FeedbackSettings, OrderProblems
 from feedback.services import feedback_assume_delivered
 from notifications.models import Message, MessageState
 from orders import services
@@ -19,8 +19,10 @@ from tests.returns.factories import request_return
 from tracking.events import (
     SHIPMENT_DELAY_CLEARED,
     SHIPMENT_DELAYED,
+    SHIPMENT_POSSIBLY_LOST,
     shipment_delay_cleared_data,
     shipment_delayed_data,
+    shipment_possibly_lost_data,
 )
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +38,7 @@ def test_no_review_request_while_the_order_is_not_delivered(shipped_order):
         dispatch_on(n)
 
     assert review_requests(shipped_order) == []
+    assert not Message.objects.filter(order=shipped_order, kind="survey_request").exists()
     assert mail.outbox == []
 
 
@@ -195,3 +198,37 @@ def test_a_store_that_assumes_delivery_asks_n_days_after_the_promised_date(store
     assert len(review_requests(shipped_order)) == 1
     assert REQUEST_SUBJECT not in dispatch_on(11.9)
     assert REQUEST_SUBJECT in dispatch_on(12.1)
+
+
+SURVEY_SUBJECT = "One question about your order #1001"
+
+
+def test_an_open_return_holds_the_survey_too_and_it_goes_when_the_return_is_cancelled(delivered_order, deliver):
+    rr = at(2, deliver, request_return, delivered_order, (1, 1))
+
+    assert SURVEY_SUBJECT not in dispatch_on(3)
+    survey = Message.objects.get(order=delivered_order, kind="survey_request")
+    assert (survey.state, "a return is open" in survey.reason) == (MessageState.SCHEDULED, True)
+
+    at(4, deliver, return_cancel, return_id=rr.pk, actor="customer")
+
+    assert SURVEY_SUBJECT in dispatch_on(4.5)
+
+
+def test_a_parcel_feared_lost_that_is_then_delivered_gets_its_request(shipped_order, deliver):
+    shipment = shipped_order.shipments.get()
+
+    def possibly_lost():
+        return event_record(
+            kind=SHIPMENT_POSSIBLY_LOST,
+            store=shipped_order.store,
+            order=shipped_order,
+            data=shipment_possibly_lost_data(shipment=shipment, at=day(-1)),
+        )
+
+    at(-1, deliver, possibly_lost)
+    assert OrderProblems.objects.get(order=shipped_order).lost
+    at(0, deliver, services.tracking_event_add, shipment=shipment, occurred_at=day(0), status="delivered")
+
+    assert REQUEST_SUBJECT in dispatch_on(7)
+    assert OrderProblems.objects.get(order=shipped_order).lost == {}

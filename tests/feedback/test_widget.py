@@ -174,3 +174,44 @@ def test_an_unknown_product_is_a_json_404(client, store, cap):
 
     assert response.status_code == 404
     assert response.json() == {"message": "No such product."}
+
+
+def test_the_aggregate_is_what_every_page_of_reviews_adds_up_to(client, store, cap):
+    for n, rating in enumerate([5, 4, 4, 3, 1, 5, 2, 5, 4, 4, 1, 5, 3]):
+        review(store, cap, rating, minutes=n)
+    review(store, cap, 1, status=ReviewStatus.PENDING)
+
+    listed, cursor, aggregate = [], None, None
+    while True:
+        page = client.get(url(**({"cursor": cursor} if cursor else {}))).json()
+        aggregate = aggregate or page["aggregate"]
+        listed += [r["rating"] for r in page["reviews"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+
+    assert aggregate["count"] == len(listed) == 13
+    assert aggregate["average"] == round(sum(listed) / len(listed), 2)
+    assert aggregate["distribution"] == {str(n): listed.count(n) for n in range(1, 6)}
+    assert client.get("/feedback/api/acme/reviews").json()["aggregate"] == aggregate
+
+
+def test_a_page_of_the_site_wide_feed_costs_the_same_queries_however_many_reviews(client, store, cap):
+    review(store, cap, 5)
+
+    def queries():
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/feedback/api/acme/reviews").status_code == 200
+        return len(captured)
+
+    one = queries()
+    tee = Product.objects.create(store=store, sku="TEE-1", title="Linen tee")
+    for n in range(30):
+        more = review(store, tee if n % 2 else cap, n % 5 + 1, minutes=n + 1)
+        if n % 3 == 0:
+            ReviewPhoto.objects.create(review=more, image=f"r/{n}.png", content_type="image/png", width=1, height=1)
+
+    assert queries() == one
