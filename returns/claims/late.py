@@ -94,6 +94,7 @@ def _offer(event: DomainEvent, *, lost: bool) -> None:
         kind=LATE_CHOICES,
         order=order,
         key=f"late:{shipment.pk}:{episode}",
+        not_before=offer.opens_at,
         data={
             "offer_id": offer.pk,
             "choices_url": offer_url(offer.pk),
