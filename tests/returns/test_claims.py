@@ -1,6 +1,7 @@
 """Reporting a problem with a delivery: a claim (CLM-…) priced and decided by the returns policy,
 resolved by reship, refund or store credit, once per item, never more than was paid."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from notifications.models import Message
+from orders import services
 from orders.events import describe
 from orders.models import DiscountCode, DomainEvent, Shipment, ShipmentStatus
 from postpurchase.exceptions import DomainError
@@ -16,6 +18,7 @@ from returns.claims import messages
 from returns.claims.services import claim_approve
 from returns.models import ReturnStatus
 from returns.services import return_reject
+from tests.orders.factories import place_order
 from tests.returns.claim_helpers import jpeg, report
 from tests.returns.factories import delivered_order, line, policy
 from tracking import links
@@ -167,3 +170,16 @@ def test_the_report_page_refuses_a_pdf_named_like_a_photo(client, store):
 
     assert response.status_code == 400
     assert not DomainEvent.objects.filter(kind="claim.requested").exists()
+
+
+def test_the_delivered_message_links_to_the_report_page(client, store, deliver):
+    order = place_order(store, number="#1001")
+    shipment, _ = deliver(services.shipment_upsert, order=order, carrier="dhl", tracking_number="JD1")
+    mail.outbox = []
+
+    deliver(services.tracking_event_add, shipment=shipment, occurred_at=timezone.now(), status="delivered")
+
+    [email] = [m for m in mail.outbox if "/returns/problem/" in m.body]
+    link = re.search(r"http\S+/returns/problem/\S+/", email.body).group(0)
+    page = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert "Report a problem with order #1001" in page.content.decode()
