@@ -13,6 +13,8 @@ from . import projection
 from .services import feedback_requests_schedule
 
 RETURN_FAMILY = "return.*"
+# Claims (returns.claims: a delivery problem) carry the same payload: an open one holds requests too.
+CLAIM_FAMILY = "claim.*"
 
 
 @subscribe(events.ORDER_STATUS_CHANGED)
@@ -24,7 +26,7 @@ def order_status_changed(event: DomainEvent) -> None:
         projection.order_returned(event)
 
 
-@subscribe(RETURN_FAMILY)
+@subscribe(RETURN_FAMILY, CLAIM_FAMILY)
 def return_changed(event: DomainEvent) -> None:
     projection.return_changed(event)
 

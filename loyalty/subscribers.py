@@ -98,6 +98,32 @@ def on_shipment_delayed(event: DomainEvent) -> None:
     )
 
 
+# returns.events.LATE_CHOSEN, spelled here: loyalty never imports returns.
+LATE_PARCEL_CHOSEN = "late_parcel.chosen"
+
+
+@subscribe(LATE_PARCEL_CHOSEN)
+def on_late_parcel_waited(event: DomainEvent) -> None:
+    """Apology points for keeping waiting on a late parcel, once per shipment and delay episode."""
+    order = event.order
+    if event.data.get("choice") != "wait" or order is None or order.customer is None:
+        return
+    programme = programme_for(event.store)
+    if not programme.enabled:
+        return
+    shipment_id, episode = event.data.get("shipment_id"), event.data.get("episode", 1)
+    bonus_give(
+        customer=order.customer,
+        kind=EntryKind.APOLOGY,
+        points=programme.apology_points,
+        key=f"apology:wait:shipment:{shipment_id}:{episode}",
+        reason=f"Thank you for waiting for a late parcel of {order.number}",
+        source=EntrySource.SHIPMENT,
+        source_ref=str(shipment_id),
+        order=order,
+    )
+
+
 @subscribe(events.REVIEW_PUBLISHED)
 def on_review_published(event: DomainEvent) -> None:
     """Points for a published review, once per review (feedback records the event)."""

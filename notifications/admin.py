@@ -73,7 +73,15 @@ class MessagingSettingsAdmin(StoreScopedAdmin):
         ("SMS quiet hours", {"fields": ["quiet_hours_start", "quiet_hours_end"]}),
         (
             "Optional messages",
-            {"fields": ["optional_email_requires_consent", "cap_per_day", "cap_per_month", "coupon_percent"]},
+            {
+                "fields": [
+                    "optional_email_requires_consent",
+                    "cap_per_day",
+                    "cap_per_month",
+                    "coupon_percent",
+                    "reorder_url_pattern",
+                ]
+            },
         ),
     ]
 

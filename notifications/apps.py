@@ -25,6 +25,8 @@ class NotificationsConfig(AppConfig):
         # Registered here, not by URL loading, so a Celery worker replaying webhooks has them too.
         from . import email_events, subscribers, webhooks  # noqa: F401 - subscribers, anymail and Twilio handlers
         from .kinds import kinds_register
+        from .replenishment import kind_register as replenishment_register
 
         kinds_register()
+        replenishment_register()
         post_migrate.connect(_flows_sync, sender=self, dispatch_uid="notifications.flows_sync")

@@ -10,7 +10,7 @@ from orders.selectors import products_recommended_for
 from postpurchase.money import money_format as money
 from postpurchase.safe_urls import http_url
 from tracking.estimates import order_estimate
-from tracking.links import track_url
+from tracking.links import order_token, track_url
 
 PREFERENCES_SALT = "notifications.preferences"
 
@@ -115,6 +115,8 @@ def message_context(message) -> dict:
             "estimated_delivery_to": estimate[1] if estimate else None,
         }
         context["links"]["track"] = track_url(order)
+        # Returns' "report a problem" page takes the tracking token (named, not imported).
+        context["links"]["problem"] = _url("returns:problem", token=order_token(order))
     if shipment:
         context["shipment"] = _shipment(shipment, line_items, currency, locale)
     return context

@@ -14,6 +14,9 @@ importing each other. An app registers a check in its `AppConfig.ready()`:
 
     register_hold(name="returns.open_return", kinds=["review_request"], check=open_returns)
 
+`optional=True` asks the check about every optional (marketing) kind as well, including kinds
+registered after it (e.g. "no marketing while a claim is open").
+
 The dispatcher calls each check once per batch with the due messages of the kinds it names, as
 plain data (`HeldMessage`: ids, kind and channel, never model instances), and applies what it
 answers like its own decisions: the message is cancelled, or postponed, with the reason on the row
@@ -30,6 +33,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from notifications.registry import is_optional
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +90,16 @@ class _Registered:
     name: str
     kinds: frozenset[str]
     check: HoldCheck
+    optional: bool = False
 
 
 _checks: dict[str, _Registered] = {}
 
 
-def register_hold(*, name: str, kinds: Iterable[str], check: HoldCheck) -> None:
-    """Ask `check` about every due message of these kinds. Registering a name again replaces it."""
-    _checks[name] = _Registered(name=name, kinds=frozenset(kinds), check=check)
+def register_hold(*, name: str, kinds: Iterable[str], check: HoldCheck, optional: bool = False) -> None:
+    """Ask `check` about every due message of these kinds (and, with `optional`, of every optional
+    kind). Registering a name again replaces it."""
+    _checks[name] = _Registered(name=name, kinds=frozenset(kinds), check=check, optional=optional)
 
 
 def unregister_hold(name: str) -> None:
@@ -112,7 +119,7 @@ def holds_for(messages: Sequence[HeldMessage], now: datetime) -> dict[int, Hold]
     """Every registered check's answer about these messages: message id -> the hold that wins."""
     held: dict[int, Hold] = {}
     for registered in list(_checks.values()):
-        asked = [m for m in messages if m.kind in registered.kinds]
+        asked = [m for m in messages if m.kind in registered.kinds or (registered.optional and is_optional(m.kind))]
         if not asked:
             continue
         try:

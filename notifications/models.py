@@ -57,6 +57,12 @@ class MessagingSettings(models.Model):
     sender_name = models.CharField(max_length=100, blank=True, help_text="Defaults to the store name.")
     reply_to = models.EmailField(blank=True)
     coupon_percent = models.PositiveSmallIntegerField(default=10, help_text="Next-order coupon discount.")
+    reorder_url_pattern = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Replenishment reminders link here: {sku} and {quantity} are filled in, e.g. "
+        "https://shop.example.com/cart/add?sku={sku}&qty={quantity}. Empty: the product's page.",
+    )
     optional_email_requires_consent = models.BooleanField(
         default=True,
         help_text="Send optional emails (follow-ups, recommendations, coupons) only to customers who agreed to "

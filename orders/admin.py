@@ -108,7 +108,7 @@ class CustomerAdmin(StoreScopedAdmin):
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     ordering = ["title", "id"]  # a stable order, so autocomplete pages never repeat or skip a product
-    list_display = ["sku", "title", "category", "group", "price", "returnable", "final_sale", "store"]
+    list_display = ["sku", "title", "category", "group", "price", "returnable", "final_sale", "lasts_days", "store"]
     list_filter = ["store", "returnable", "final_sale", "category"]
     search_fields = ["sku", "title", "group"]
     list_select_related = ["store"]

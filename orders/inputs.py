@@ -47,6 +47,7 @@ class LineItemInput:
     external_id: str = ""
     product_group: str = ""  # variants of one product share it (Shopify's product_id)
     final_sale: bool | None = None  # None: the platform said nothing, keep what the product says
+    lasts_days: int | None = None  # one unit lasts about this long (replenishment); None: keep the product's
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -89,6 +89,14 @@ class LineItemInputSerializer(serializers.Serializer):
     final_sale = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Sold as final sale; omit to keep what is known."
     )
+    lasts_days = serializers.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="One unit lasts about this many days (a reorder reminder follows); omit to keep what is known.",
+    )
 
 
 class OrderInputSerializer(serializers.Serializer):

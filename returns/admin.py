@@ -28,6 +28,7 @@ from .forms import ApproveForm, CancelForm, ReceiveForm, ReissueForm, RejectForm
 from .models import (
     ITEMS_BACK,
     ReturnItem,
+    ReturnKind,
     ReturnLabel,
     ReturnPolicy,
     ReturnReason,
@@ -166,6 +167,9 @@ class ReturnRequestAdmin(StoreScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns start from the portal or the API, through the services
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnRequest]:
+        return super().get_queryset(request).filter(kind=ReturnKind.RETURN)  # claims: their own queue
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -283,3 +287,6 @@ class ReturnRequestAdmin(StoreScopedAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/returns/returnrequest/step.html", context)
+
+
+from returns.claims import admin as claims_admin  # noqa: E402, F401  (the claims queue)

@@ -11,7 +11,7 @@ from typing import Any
 from orders.events import describes, event_record
 from orders.models import DomainEvent, Order
 
-from .models import ReturnRequest, ReturnStatus
+from .models import ReturnKind, ReturnRequest, ReturnStatus
 
 # One kind per status a return reaches: return.requested, return.approved, …, return.refunded.
 RETURN_KINDS: dict[str, str] = {status: f"return.{status}" for status in ReturnStatus.values}
@@ -26,6 +26,22 @@ RETURN_EXCHANGED = RETURN_KINDS[ReturnStatus.EXCHANGED]
 RETURN_CREDITED = RETURN_KINDS[ReturnStatus.CREDITED]
 RETURN_KEPT = RETURN_KINDS[ReturnStatus.KEPT]
 RETURN_CANCELLED = RETURN_KINDS[ReturnStatus.CANCELLED]
+# Claims (returns.claims: a delivery problem, nothing goes back) record `claim.<status>` with the
+# same payload, so return subscribers never mistake one for a return.
+CLAIM_KINDS: dict[str, str] = {status: f"claim.{status}" for status in ReturnStatus.values}
+CLAIM_FAMILY = "claim.*"
+CLAIM_REQUESTED = CLAIM_KINDS[ReturnStatus.REQUESTED]
+CLAIM_APPROVED = CLAIM_KINDS[ReturnStatus.APPROVED]
+CLAIM_REJECTED = CLAIM_KINDS[ReturnStatus.REJECTED]
+CLAIM_REFUNDED = CLAIM_KINDS[ReturnStatus.REFUNDED]
+CLAIM_CREDITED = CLAIM_KINDS[ReturnStatus.CREDITED]
+CLAIM_RESHIPPED = CLAIM_KINDS[ReturnStatus.RESHIPPED]
+CLAIM_CANCELLED = CLAIM_KINDS[ReturnStatus.CANCELLED]
+# A late parcel's choices (returns.claims.late): offered, chosen (payload `choice`: wait | reship |
+# refund | contact; loyalty gives apology points for `wait`, by this name), closed when it arrived.
+LATE_OFFERED = "late_parcel.offered"
+LATE_CHOSEN = "late_parcel.chosen"
+LATE_CLOSED = "late_parcel.closed"
 # The order's return window ended (with grace and tag rules): loyalty releases pending points,
 # feedback may ask for a review. Recorded once per order.
 RETURN_WINDOW_CLOSED = "return_window.closed"
@@ -50,6 +66,8 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
         "amount_due": str(rr.amount_due),
         "credit_amount": str(rr.credit_amount),
         "keep_items": rr.keep_items,
+        "kind": rr.kind,
+        "problem": rr.problem,
         "items": [
             {
                 "line_item_id": item.line_item_id,
@@ -66,7 +84,7 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
 def return_event_record(*, rr: ReturnRequest, actor: str = "", **extra: Any) -> DomainEvent:
     """Record the event of the status `rr` just reached, inside the caller's transaction."""
     return event_record(
-        kind=RETURN_KINDS[rr.status],
+        kind=(CLAIM_KINDS if rr.kind == ReturnKind.CLAIM else RETURN_KINDS)[rr.status],
         store=rr.store,
         order=rr.order,
         customer=rr.customer,
@@ -107,6 +125,7 @@ _WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     ReturnStatus.KEPT: lambda d: (
         f"Return {d.get('number')} resolved without the items coming back: {_amount(d, 'refund_amount')}"
     ),
+    ReturnStatus.RESHIPPED: lambda d: f"Return {d.get('number')}: items sent again",
     ReturnStatus.CANCELLED: lambda d: (
         f"Return {d.get('number')} cancelled" + (f": {d['reason']}" if d.get("reason") else "")
     ),

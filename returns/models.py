@@ -19,6 +19,12 @@ class Resolution(models.TextChoices):
     REFUND = "refund", "Refund to the original payment"
     EXCHANGE = "exchange", "Exchange for another variant"
     STORE_CREDIT = "store_credit", "Store credit"
+    RESHIP = "reship", "Send the items again"  # claims only: a new outbound shipment
+
+
+class ReturnKind(models.TextChoices):
+    RETURN = "return"  # the customer sends items back (RMA-…)
+    CLAIM = "claim"  # a delivery problem: nothing goes back (CLM-…, returns.claims)
 
 
 class RefundProviderName(models.TextChoices):
@@ -206,6 +212,7 @@ class ReturnStatus(models.TextChoices):
     EXCHANGED = "exchanged"  # resolved: another variant goes out
     CREDITED = "credited"  # resolved: a store-credit code was issued
     KEPT = "kept"  # resolved: refunded or credited without the items coming back ("keep it")
+    RESHIPPED = "reshipped"  # resolved (claims): the items go out again in a new shipment
     CANCELLED = "cancelled"  # called off by the customer or merchant before the items arrived; final
 
 
@@ -225,11 +232,20 @@ RETURN_NEXT: dict[str, frozenset[str]] = {
     ReturnStatus.IN_TRANSIT: frozenset({ReturnStatus.RECEIVED}),
     ReturnStatus.RECEIVED: frozenset({ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.CREDITED}),
 }
-RESOLVED = frozenset({ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.CREDITED, ReturnStatus.KEPT})
+# A claim is decided and resolved in one step (nothing comes back); an unfulfilled reship is
+# cancelled when the lost parcel turns up after all.
+CLAIM_NEXT: dict[str, frozenset[str]] = {
+    ReturnStatus.REQUESTED: frozenset({ReturnStatus.APPROVED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED}),
+    ReturnStatus.APPROVED: frozenset({ReturnStatus.REFUNDED, ReturnStatus.CREDITED, ReturnStatus.RESHIPPED}),
+    ReturnStatus.RESHIPPED: frozenset({ReturnStatus.CANCELLED}),
+}
+RESOLVED = frozenset(
+    {ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.CREDITED, ReturnStatus.KEPT, ReturnStatus.RESHIPPED}
+)
 # Rejected and cancelled returns give their quantities (and amounts) back to the order.
 INACTIVE = frozenset({ReturnStatus.REJECTED, ReturnStatus.CANCELLED})
 # Items are back with the merchant, or the merchant let the customer keep them.
-ITEMS_BACK = frozenset({ReturnStatus.RECEIVED, *RESOLVED})
+ITEMS_BACK = frozenset({ReturnStatus.RECEIVED, *RESOLVED} - {ReturnStatus.RESHIPPED})
 
 
 class ReturnRequestQuerySet(StoreScopedQuerySet):
@@ -245,7 +261,9 @@ class ReturnRequest(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="return_requests"
     )
-    number = models.CharField(max_length=16, help_text="RMA-…, unique per store.")
+    number = models.CharField(max_length=16, help_text="RMA-… (CLM-… for a claim), unique per store.")
+    kind = models.CharField(max_length=8, choices=ReturnKind.choices, default=ReturnKind.RETURN)
+    problem = models.CharField(max_length=16, blank=True, help_text="Claims: not_received, damaged or wrong_item.")
     status = models.CharField(max_length=16, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED)
     resolution = models.CharField(max_length=16, choices=Resolution.choices)
     currency = models.CharField(max_length=3, validators=[currency_validator])
@@ -287,6 +305,8 @@ class ReturnRequest(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         """Forward only, along RETURN_NEXT; keeping the items only when the policy let them keep them."""
+        if self.kind == ReturnKind.CLAIM:
+            return status in CLAIM_NEXT.get(self.status, frozenset())
         if status == ReturnStatus.KEPT and not self.keep_items:
             return False
         return status in RETURN_NEXT.get(self.status, frozenset())
@@ -372,3 +392,8 @@ class ClosedReturnWindow(models.Model):
 
     def __str__(self) -> str:
         return f"Return window of {self.order_id}"
+
+
+# Claims' own rows (late-parcel offers, reship links) live in returns.claims; imported here so
+# Django registers them with the returns app.
+from returns.claims.models import CareSettings, Claim, ClaimReship, LateOffer  # noqa: E402, F401

@@ -230,6 +230,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         "care": found.care,
         "faq": selectors.faq_for(tracking.store_id, language),
         "return_url": RETURNS_URL + "?" + urlencode({"token": token}),
+        "problem_url": f"{RETURNS_URL}problem/{token}/",  # returns' claims (returns/views_claims.py)
         "loyalty_url": LOYALTY_URL,
         "json_url": links.json_path(token),
         "zone": tracking.timezone,

@@ -55,9 +55,11 @@ def message_schedule_for_customer(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
     trigger: str | None = None,
+    not_before: datetime | None = None,
 ) -> int:
     """Schedule `kind` for `customer` (or the order's customer), optionally about `order`, once per
     `key` and channel. `at` is when it happened (default now); each flow's delay counts from it.
+    `not_before` holds it until then (a reminder due weeks later: long delays live in the table).
     Returns how many messages were written (0 when the key was used before, or no flow is enabled).
     Runs in the caller's transaction."""
     if not registry.is_kind(kind):
@@ -92,7 +94,7 @@ def message_schedule_for_customer(
                 recipient=recipient,
                 locale=locale,
                 transactional=flow.transactional,
-                send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now),
+                send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now, not_before or now),
                 dedupe_key=f"{key}:{flow.channel}",
                 data={**(data or {}), "key": key},
             )

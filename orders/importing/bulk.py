@@ -154,7 +154,10 @@ class BatchWriter:
 
     def _products(self, items) -> dict[str, int]:
         """Product ids for these line items' SKUs, creating unknown products."""
-        unknown = [item for item in items if item.sku and item.sku not in self.product_ids]
+        # Unknown SKUs are created; a row that says how long the product lasts updates it.
+        unknown = [
+            item for item in items if item.sku and (item.sku not in self.product_ids or item.lasts_days is not None)
+        ]
         if unknown:
             if len(self.product_ids) > self.MAX_PRODUCTS_REMEMBERED:
                 self.product_ids.clear()

@@ -46,7 +46,13 @@ OUR_ORDER_COLUMNS = {
     "discount_code": "discount_code",
 }
 OUR_ADDRESS_COLUMNS = {f"ship_{key}": key for key in ADDRESS_KEYS}
-OUR_ITEM_COLUMNS = {"sku": "sku", "title": "title", "quantity": "quantity", "unit_price": "unit_price"}
+OUR_ITEM_COLUMNS = {
+    "sku": "sku",
+    "title": "title",
+    "quantity": "quantity",
+    "unit_price": "unit_price",
+    "lasts_days": "lasts_days",  # optional: a product's "lasts about N days" (replenishment reminders)
+}
 OUR_COLUMNS = (*OUR_ORDER_COLUMNS, *OUR_ITEM_COLUMNS, *OUR_ADDRESS_COLUMNS)
 OUR_REQUIRED = ("order_number", "email", "currency", "title", "quantity", "unit_price")
 

@@ -238,7 +238,21 @@ def _item(raw: RawItem, p: _Problems) -> LineItemInput:
         external_id=_text(
             v.get("external_id"), "external_id", line, p, max_length=ITEM_LENGTHS["external_id"], prefix=prefix
         ),
+        lasts_days=_lasts_days(v.get("lasts_days"), line, p, prefix=prefix),
     )
+
+
+def _lasts_days(value, line: int, p: _Problems, *, prefix="") -> int | None:
+    """Optional: empty keeps what the product says; else a whole number of days, 1 to 3650."""
+    if value in (None, "") or (isinstance(value, str) and not value.strip()):
+        return None
+    days = _whole(value, "lasts_days", line, p, prefix=prefix)
+    if days == 0:
+        return None  # _whole said why
+    if not 1 <= days <= 3650:
+        p.add(line, f"{p.label('lasts_days', prefix)} must be between 1 and 3650 days")
+        return None
+    return days
 
 
 def order_check(raw: RawOrder, *, tz: tzinfo, labels: dict[str, str]) -> Checked:

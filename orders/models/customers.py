@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from postpurchase.money import MoneyField
@@ -56,6 +57,12 @@ class Product(models.Model):
     group = models.CharField(max_length=64, blank=True, help_text="Variants of one product share it.")
     care_instructions = models.TextField(blank=True)
     external_id = models.CharField(max_length=64, blank=True)
+    lasts_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="One unit lasts about this many days: a reorder reminder follows delivery. Empty: none.",
+    )
 
     objects = StoreScopedQuerySet.as_manager()
 

@@ -55,6 +55,7 @@ def products_for_skus(*, store: Store, items) -> dict[str, Product]:
             price=item.unit_price,
             group=getattr(item, "product_group", ""),
             final_sale=bool(getattr(item, "final_sale", None)),
+            lasts_days=getattr(item, "lasts_days", None),
         )
         for sku, item in wanted.items()
         if sku not in known
@@ -66,10 +67,16 @@ def products_for_skus(*, store: Store, items) -> dict[str, Product]:
     for sku, product in known.items():
         item = wanted[sku]
         group, final_sale = getattr(item, "product_group", ""), getattr(item, "final_sale", None)
-        if (group and product.group != group) or (final_sale is not None and product.final_sale != final_sale):
+        lasts = getattr(item, "lasts_days", None)
+        if (
+            (group and product.group != group)
+            or (final_sale is not None and product.final_sale != final_sale)
+            or (lasts is not None and product.lasts_days != lasts)
+        ):
             product.group = group or product.group
             product.final_sale = product.final_sale if final_sale is None else final_sale
+            product.lasts_days = product.lasts_days if lasts is None else lasts
             changed.append(product)
     if changed:
-        Product.objects.bulk_update(changed, ["group", "final_sale"])
+        Product.objects.bulk_update(changed, ["group", "final_sale", "lasts_days"])
     return known

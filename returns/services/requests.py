@@ -310,6 +310,7 @@ _OUTCOME = {
     Resolution.REFUND: ReturnStatus.REFUNDED,
     Resolution.EXCHANGE: ReturnStatus.EXCHANGED,
     Resolution.STORE_CREDIT: ReturnStatus.CREDITED,
+    Resolution.RESHIP: ReturnStatus.RESHIPPED,  # claims only
 }
 
 

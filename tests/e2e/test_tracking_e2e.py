@@ -90,7 +90,7 @@ def test_a_customer_finds_the_order_reads_where_it_is_in_german_and_starts_a_ret
     expect(body).to_contain_text("Sendungsverlauf")
     expect(body).to_contain_text("Arrived at the sorting centre")  # the carrier's words stay as they came
 
-    start_return = page.locator("a[href*='/returns/']")
+    start_return = page.locator("a[href*='/returns/?token=']")
     expect(start_return).to_have_text("Rücksendung starten")
     start_return.click()
     page.wait_for_url(re.compile(r"/returns/"))
