@@ -80,9 +80,11 @@ class _Watchdog:
     RenderTimeout in each thread whose deadline has passed, again every step until the render
     stops.
 
-    Time is counted in the watchdog's own short sleeps (ticks), not read from a clock and not
-    waited for with `Event.wait(seconds)`: a timed wait never returns under a frozen clock
-    (libfaketime, which the night test run uses), a sleep does. With no render under a limit the
+    Time is counted two ways, whichever says "over" first: the monotonic clock (exact on a busy
+    machine, where each short sleep overshoots), and the watchdog's own short sleeps (ticks),
+    which still count under a frozen clock (libfaketime, which the night test run uses, stops
+    the monotonic clock too). Never a timed wait (`Event.wait(seconds)`): it does not return
+    under a frozen clock, a sleep does. With no render under a limit the
     thread blocks on an untimed wait and costs nothing. A forked child (a web or Celery worker
     forked after import) starts its own on its first limited render.
     """
@@ -93,7 +95,7 @@ class _Watchdog:
 
     def _reset(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._limits: dict[int, tuple[int, int]] = {}  # token -> (thread id, deadline tick)
+        self._limits: dict[int, tuple[int, int, float]] = {}  # token -> (thread id, deadline tick, monotonic)
         self._ticks = 0
         self._next_token = 0
         self._thread: threading.Thread | None = None
@@ -106,7 +108,7 @@ class _Watchdog:
                 self._thread = threading.Thread(target=self._watch, name="render-watchdog", daemon=True)
                 self._thread.start()
             self._next_token += 1
-            self._limits[self._next_token] = (thread_id, self._ticks + steps)
+            self._limits[self._next_token] = (thread_id, self._ticks + steps, time.monotonic() + seconds)
             self._cond.notify()
             return self._next_token
 
@@ -123,8 +125,9 @@ class _Watchdog:
             time.sleep(WATCH_STEP)
             with self._cond:
                 self._ticks += 1
-                for thread_id, deadline in self._limits.values():
-                    if self._ticks >= deadline:
+                now = time.monotonic()
+                for thread_id, deadline_tick, deadline in self._limits.values():
+                    if self._ticks >= deadline_tick or now >= deadline:
                         _raise_in(thread_id, RenderTimeout)
 
     def threads(self) -> int:
