@@ -6,7 +6,7 @@ The honest floor keeps every guarantee the dispatcher keeps (notifications/servi
 handover.py): a message's hand-over mark is committed before its own provider call (at most one
 message in doubt per sending thread), its outcome is recorded, and it gets a timeline event; the
 send-time decisions are taken in Python, from one locking read that also says, per message,
-whether a suppression applies. On an autocommit connection in psycopg's pipeline mode:
+whether a suppression applies. On an autocommit connection (the per-batch part in pipeline mode):
 
     per batch  1 round trip   BEGIN + the locking read (expired leases and due messages, FOR
                               UPDATE SKIP LOCKED, joined to order, customer, store, with an
@@ -20,8 +20,9 @@ whether a suppression applies. On an autocommit connection in psycopg's pipeline
                               commits on its own (autocommit), before the next provider call
 
 A trap on the way: in pipeline mode a fetch sends a Flush, not a Sync, so an autocommitted
-statement whose result was fetched is *not committed yet*; the step is followed by an explicit
-Sync (in the same round trip), which ends its implicit transaction before the next call.
+statement whose result was fetched is *not committed yet*. The per-message steps therefore run
+outside the pipeline (the extended protocol's Sync ends each one's implicit transaction before
+its result comes back); the pipeline serves the per-batch part, where a COMMIT syncs it.
 
 So a batch of n to send costs n + 2 round trips and n + 4 statements (BEGIN, read, claim,
 COMMIT, then one per message). No design that keeps "at most one message in doubt per thread"
@@ -112,9 +113,9 @@ def run_honest_floor() -> tuple[float, int, dict[str, float]]:
     """Drain every due message as the honest floor does. Returns (seconds, messages sent,
     {"statements": per batch, "round trips": per batch, "batches": n})."""
     sent = statements = round_trips = batches = 0
-    with raw_connect(autocommit=True) as conn, conn.pipeline() as pipeline, conn.cursor() as cur, Stopwatch() as clock:
+    with raw_connect(autocommit=True) as conn, conn.cursor() as cur, Stopwatch() as clock:
         while True:
-            with conn.transaction():  # BEGIN … COMMIT, pipelined
+            with conn.pipeline(), conn.transaction():  # BEGIN … COMMIT, pipelined
                 rows = cur.execute(LOCK, {"n": BATCH}).fetchall()
                 if not rows:
                     break
@@ -135,14 +136,15 @@ def run_honest_floor() -> tuple[float, int, dict[str, float]]:
                     },
                 )
                 statements += 2  # the claim, COMMIT
-            round_trips += 1  # the claim and the COMMIT, one sync
+            round_trips += 1  # the claim and the COMMIT, one Sync
             batches += 1
             for k, row in enumerate(to_send):
                 provider_id = f"null-{row[0]}"  # the provider call (the no-op channel's answer)
                 following = to_send[k + 1][0] if k + 1 < len(to_send) else None
-                cur.execute(STEP, {"done": row[0], "provider_id": provider_id, "mark": following, "lease": lease})
-                pipeline.sync()  # the statement and a Sync, one round trip: committed when it returns
-                taken = cur.fetchone()[0]
+                # Outside the pipeline: Parse/Bind/Execute/Sync, one round trip, committed when it returns.
+                taken = cur.execute(
+                    STEP, {"done": row[0], "provider_id": provider_id, "mark": following, "lease": lease}
+                ).fetchone()[0]
                 statements += 1
                 round_trips += 1
                 sent += 1
