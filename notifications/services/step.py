@@ -108,12 +108,17 @@ class _PreparedCursor(psycopg.Cursor[Any]):
 
 @contextmanager
 def _prepared_cursor() -> Iterator[Any]:
-    """A Django cursor (its execute wrappers, its query log in tests) over a _PreparedCursor."""
+    """A Django cursor (its execute wrappers) over a _PreparedCursor. While queries are logged
+    (DEBUG, CaptureQueriesContext) Django's own cursor instead: its log cannot show the text of a
+    prepared statement, and a log entry without its SQL trips up whatever prints the log."""
+    if connection.queries_logged:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = _PreparedCursor(connection.connection)
     try:
-        wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-        yield wrap(raw)  # type: ignore[arg-type]  # Django wraps any DB-API cursor
+        yield connection.make_cursor(raw)  # type: ignore[arg-type]  # Django wraps any DB-API cursor
     finally:
         raw.close()

@@ -206,7 +206,7 @@ def test_a_batch_of_sent_messages_costs_five_statements_or_fewer_beyond_one_per_
         )
         with CaptureQueriesContext(connection) as queries:
             sent = messages_dispatch_due(limit=count)
-    statements = [q for q in queries if "SAVEPOINT" not in (q["sql"] or "")]
+    statements = [q for q in queries if "SAVEPOINT" not in q["sql"]]
 
     assert sent == 100
     assert len(statements) - sent <= 5
