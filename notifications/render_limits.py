@@ -8,11 +8,12 @@ A merchant's template is code: three nested `range(100000)` loops keep a thread 
    precision, `replace`/`center`/`indent` results past the size limit, and long strings stored
    in a `namespace`; `lipsum` is gone. Every join of template output (the page, a `{% set %}`
    block, a macro) stops at the size limit.
-2. A wall-clock guard (`time_limit`) that works in any thread: a watchdog thread raises
-   `RenderTimeout` in the rendering thread once the time is up (CPython's
+2. A wall-clock guard (`time_limit`) that works in any thread: the process's one watchdog
+   thread raises `RenderTimeout` in the rendering thread once the time is up (CPython's
    PyThreadState_SetAsyncExc; it lands at the next bytecode, so a template loop stops within
-   milliseconds), again every 50 ms in case something caught it. No process, no signal: it works
-   in Celery's thread pool and in a web worker alike.
+   milliseconds), again every step (20 ms) in case something caught it. No process, no signal:
+   it works in Celery's thread pool and in a web worker alike; a render only registers its
+   deadline with the watchdog, it starts no thread of its own.
 3. The result's size is checked: `MESSAGE_EMAIL_MAX_BYTES` (512 KB) for each email part,
    `MESSAGE_SMS_MAX_CHARS` (1,600) for an SMS before segmenting.
 
@@ -21,6 +22,8 @@ default template instead, the admin preview shows the error, as for any broken t
 """
 
 import ctypes
+import math
+import os
 import re
 import threading
 import time
@@ -71,35 +74,87 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
 
 
+class _Watchdog:
+    """The one watchdog thread of a process: every render under a time limit registers its
+    thread and deadline here (a dict entry, no thread of its own), and the watchdog raises
+    RenderTimeout in each thread whose deadline has passed, again every step until the render
+    stops.
+
+    Time is counted two ways, whichever says "over" first: the monotonic clock (exact on a busy
+    machine, where each short sleep overshoots), and the watchdog's own short sleeps (ticks),
+    which still count under a frozen clock (libfaketime, which the night test run uses, stops
+    the monotonic clock too). Never a timed wait (`Event.wait(seconds)`): it does not return
+    under a frozen clock, a sleep does. With no render under a limit the
+    thread blocks on an untimed wait and costs nothing. A forked child (a web or Celery worker
+    forked after import) starts its own on its first limited render.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._limits: dict[int, tuple[int, int, float]] = {}  # token -> (thread id, deadline tick, monotonic)
+        self._ticks = 0
+        self._next_token = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, thread_id: int, seconds: float) -> int:
+        """Watch `thread_id` for `seconds` (at least; up to a step more). Returns the token to disarm."""
+        steps = math.ceil(seconds / WATCH_STEP) + 1  # the current tick may be nearly over
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch, name="render-watchdog", daemon=True)
+                self._thread.start()
+            self._next_token += 1
+            self._limits[self._next_token] = (thread_id, self._ticks + steps, time.monotonic() + seconds)
+            self._cond.notify()
+            return self._next_token
+
+    def disarm(self, token: int) -> None:
+        with self._cond:
+            self._limits.pop(token, None)
+            _raise_in(threading.get_ident(), None)  # one fired but not raised yet must not hit the caller later
+
+    def _watch(self) -> None:
+        while True:
+            with self._cond:
+                while not self._limits:
+                    self._cond.wait()  # untimed: returns under a frozen clock too
+            time.sleep(WATCH_STEP)
+            with self._cond:
+                self._ticks += 1
+                now = time.monotonic()
+                for thread_id, deadline_tick, deadline in self._limits.values():
+                    if self._ticks >= deadline_tick or now >= deadline:
+                        _raise_in(thread_id, RenderTimeout)
+
+    def threads(self) -> int:
+        """How many watchdog threads this process runs (0 or 1)."""
+        return int(self._thread is not None and self._thread.is_alive())
+
+
+_watchdog = _Watchdog()
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise RenderTimeout in this thread if the block runs longer than `seconds`."""
-    target = threading.get_ident()
-    done = threading.Event()
-    lock = threading.Lock()
-
-    def watch() -> None:
-        # Counted in short sleeps, not `done.wait(seconds)`: a timed wait on a condition never
-        # returns under a frozen clock (libfaketime, which the night test run uses), a sleep does.
-        waited = 0.0
-        while not done.is_set():
-            time.sleep(WATCH_STEP)
-            waited += WATCH_STEP
-            if waited < seconds:
-                continue
-            with lock:
-                if done.is_set():
-                    return
-                _raise_in(target, RenderTimeout)  # again every step until the render stops
-
-    watchdog = threading.Thread(target=watch, name="render-watchdog", daemon=True)
-    watchdog.start()
+    token = _watchdog.arm(threading.get_ident(), seconds)
     try:
         yield
     finally:
-        with lock:
-            done.set()
-            _raise_in(target, None)  # one fired but not raised yet must not hit the caller later
+        while True:  # a timeout fired just before the disarm may land in it: disarm again
+            try:
+                _watchdog.disarm(token)
+                break
+            except RenderTimeout:
+                continue
+
+
+def watchdog_threads() -> int:
+    return _watchdog.threads()
 
 
 def time_limited(fn, *args, **kwargs):

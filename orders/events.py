@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from orders.carriers import carrier_name
-from postpurchase.events import publish
+from postpurchase.events import publish, subscribed
 
 from .inputs import MarketingConsent
 from .models import Customer, DomainEvent, Order, Store
@@ -61,6 +61,20 @@ def event_record_many(events: list[DomainEvent]) -> list[DomainEvent]:
     for event in created:
         publish(event)
     return created
+
+
+def events_unpublished_ok(kinds: list[str] | set[str] | tuple[str, ...]) -> bool:
+    """Whether events of these kinds may be written without publishing them: no subscriber
+    listens to any of them. Only then may a statement write them itself (`EVENTS_INSERT`)."""
+    return not any(subscribed(kind) for kind in kinds)
+
+
+# The head of an INSERT of event rows that a statement builds from its own rows (INSERT … SELECT
+# FROM an UPDATE's RETURNING): one statement for a change and its timeline, no model instance.
+# Such rows are not published: only for kinds `events_unpublished_ok` allows.
+EVENTS_INSERT = (
+    f"INSERT INTO {DomainEvent._meta.db_table} (store_id, order_id, customer_id, kind, data, actor, created_at)"
+)
 
 
 @dataclass(frozen=True, slots=True)

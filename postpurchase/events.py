@@ -49,3 +49,8 @@ def publish(event: Any) -> None:
             if fn not in called:
                 called.append(fn)
                 fn(event)
+
+
+def subscribed(kind: str) -> bool:
+    """Whether publishing an event of `kind` would call any subscriber."""
+    return any(_subscribers.get(key) for key in (kind, *_families(kind), ANY))

@@ -7,7 +7,10 @@ out of their own order. The signed page (tracking.links) needs no login: the lin
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -171,14 +174,52 @@ def _page_key(order_id: int, request: HttpRequest) -> str:
     return f"tracking:page:{order_id}:{requested}:{request.LANGUAGE_CODE}"
 
 
+class _LocalPages:
+    """This process's copies of rendered pages, in front of the shared cache (Redis in production,
+    where fetching and unpickling a page costs more than the rest of serving it again). A copy
+    goes through the same version check as the shared entry (selectors.order_version), so it is
+    never older than that check allows, and it expires when the shared entry does (PAGE_TTL after
+    the rendering). At most LOCAL_PAGES pages (about 50 KB each); the least recently served go."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pages: OrderedDict[str, tuple[tuple, str, str, datetime]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, now: datetime) -> tuple[tuple, str, str, datetime] | None:
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None or now - found[3] >= timedelta(seconds=PAGE_TTL):
+                return None
+            self.pages.move_to_end(key)
+            return found
+
+    def put(self, key: str, version: tuple, language: str, html: str, rendered_at: datetime) -> None:
+        with self.lock:
+            self.pages[key] = (version, language, html, rendered_at)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+LOCAL_PAGES = 200
+_local_pages = _LocalPages(LOCAL_PAGES)
+
+
 def _from_cache(order_id: int, request: HttpRequest) -> HttpResponse | None:
-    """The page as rendered before, if where the order is has not changed since (one query)."""
-    cached = cache.get(_page_key(order_id, request))
+    """The page as rendered before (this process's copy, else the shared cache's), if where the
+    order is has not changed since (one query)."""
+    key = _page_key(order_id, request)
+    now = timezone.now()
+    local = _local_pages.get(key, now)
+    cached = local or cache.get(key)
     if cached is None:
         return None
-    version, language, html = cached
+    version, language, html, rendered_at = cached if len(cached) == 4 else (*cached, now)
     if version != selectors.order_version(order_id):
         return None
+    if local is None:
+        _local_pages.put(key, version, language, html, rendered_at)
     # The page's inline <style> carries the nonce of the request it was rendered for; this
     # request's Content-Security-Policy names a new one (postpurchase/csp.py).
     html = html.replace(f'nonce="{NONCE_SLOT}"', f'nonce="{request_nonce(request)}"')
@@ -237,7 +278,9 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     }
     response = customer_page(request, "tracking/page.html", language, context, zone=tracking.timezone)
     html = response.content.decode().replace(f'nonce="{request_nonce(request)}"', f'nonce="{NONCE_SLOT}"')
-    cache.set(_page_key(order_id, request), (tracking.version, language, html), PAGE_TTL)
+    rendered_at = timezone.now()
+    cache.set(_page_key(order_id, request), (tracking.version, language, html, rendered_at), PAGE_TTL)
+    _local_pages.put(_page_key(order_id, request), tracking.version, language, html, rendered_at)
     return response
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from notifications import kinds, registry
 from notifications.flows import messaging_for
@@ -73,6 +73,9 @@ class Due:
     store_timezone: str
     store_name: str
     store_support_email: str
+    # Whether a suppression entry stops this message, when the query that read it said so (an
+    # EXISTS column of the dispatcher's read); None: not read yet, `facts_for` looks it up.
+    suppressed: bool | None = None
 
     @classmethod
     def of(cls, message: Message) -> "Due":
@@ -111,11 +114,17 @@ _JOINED = {
     "store_support_email": "store__support_email",
 }
 _LOOKUPS = {name: _JOINED.get(name, name) for name in Due.__dataclass_fields__}
+_SUPPRESSED = Exists(
+    Suppression.objects.filter(channel=OuterRef("channel"), address=OuterRef("recipient")).filter(
+        Q(store=None) | Q(store_id=OuterRef("store_id"))
+    )
+)
 
 
 def due_rows(messages: QuerySet[Message]) -> list[Due]:
-    """`messages` as Due rows, in their order, in one query (joins, no model instances)."""
-    return [Due(*row) for row in messages.values_list(*_LOOKUPS.values())]
+    """`messages` as Due rows, in their order, in one query (joins, no model instances), with
+    whether a suppression applies to each as an EXISTS column of the same query."""
+    return [Due(*row) for row in messages.annotate(suppressed=_SUPPRESSED).values_list(*_LOOKUPS.values())]
 
 
 @dataclass
@@ -135,19 +144,22 @@ def _due(message: Due | Message) -> Due:
     return message if isinstance(message, Due) else Due.of(message)
 
 
-def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
+def facts_for(
+    messages: Iterable[Due | Message], now: datetime, settings_cache: dict[int, MessagingSettings] | None = None
+) -> Facts:
     """The facts about these messages, one query per kind of fact, skipping the kinds no
-    message needs (a batch of order updates by email reads the suppressions and settings only)."""
+    message needs (a batch of order updates by email, read by `due_rows`, needs none but the
+    settings). `settings_cache` keeps the stores' settings across the batches of one sweep."""
     rows = [_due(m) for m in messages]
     # Consent matters for SMS and optional messages; the frequency and cap for optional ones only.
     consenting = {r.customer_id for r in rows if r.customer_id and (r.channel == Channel.SMS or not r.transactional)}
     optional = {r.customer_id for r in rows if r.customer_id and not r.transactional}
     # An empty `__in` sends no query at all.
     facts = Facts(
-        suppressed=Suppression.objects.keys_for(r.recipient for r in rows),
+        suppressed=Suppression.objects.keys_for(r.recipient for r in rows if r.suppressed is None),
         consents={(c.customer_id, c.channel): c for c in Consent.objects.filter(customer_id__in=consenting)},
         frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
-        settings=_settings_for({r.store_id for r in rows}),
+        settings=_settings_for({r.store_id for r in rows}, settings_cache),
         holds={
             message_id: Decision("cancel", hold.reason)
             if hold.until is None
@@ -172,15 +184,19 @@ def facts_for(messages: Iterable[Due | Message], now: datetime) -> Facts:
     return facts
 
 
-def _settings_for(store_ids: set[int]) -> dict[int, MessagingSettings]:
-    """Every store's messaging settings in one query; a store without them gets its defaults."""
-    if not store_ids:
-        return {}
-    found = {s.store_id: s for s in MessagingSettings.objects.filter(store_id__in=store_ids)}
-    if missing := store_ids - found.keys():
-        for store in Store.objects.filter(pk__in=missing):
-            found[store.pk] = messaging_for(store)
-    return found
+def _settings_for(
+    store_ids: set[int], cache: dict[int, MessagingSettings] | None = None
+) -> dict[int, MessagingSettings]:
+    """Every store's messaging settings in one query (none for the stores in `cache`, which
+    keeps what it read); a store without them gets its defaults."""
+    cache = {} if cache is None else cache
+    if wanted := store_ids - cache.keys():
+        found = {s.store_id: s for s in MessagingSettings.objects.filter(store_id__in=wanted)}
+        if missing := wanted - found.keys():
+            for store in Store.objects.filter(pk__in=missing):
+                found[store.pk] = messaging_for(store)
+        cache.update(found)
+    return {pk: cache[pk] for pk in store_ids}
 
 
 def _no_longer_true(message: Due, now: datetime) -> str:
@@ -204,7 +220,10 @@ def _no_longer_true(message: Due, now: datetime) -> str:
 
 
 def _not_allowed(message: Due, facts: Facts, settings: MessagingSettings) -> str:
-    if suppresses(facts.suppressed, store_id=message.store_id, channel=message.channel, address=message.recipient):
+    if message.suppressed or (
+        message.suppressed is None
+        and suppresses(facts.suppressed, store_id=message.store_id, channel=message.channel, address=message.recipient)
+    ):
         return f"{message.recipient} is on the suppression list"
     consent = facts.consents.get((message.customer_id, message.channel))
     if message.channel == Channel.SMS and not (consent and consent.opted_in):

@@ -43,8 +43,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from notifications.models import Message, MessageState, MessagingSettings
@@ -67,15 +68,35 @@ _OUTCOME = {"cancel": "cancelled", "suppress": "suppressed", "postpone": "postpo
 DIED_DURING_CALL = "in doubt: the worker stopped during the provider call; not resent to avoid a duplicate"
 
 
+# The locking read of `_lock_due` on PostgreSQL: expired leases first, then scheduled messages by
+# send_at, each walking the message_due index (state, send_at) and stopping at the limit, in one
+# statement (the second CTE takes what the first left of the limit).
+_LOCK_DUE = """
+WITH expired AS (
+    SELECT id FROM {table} WHERE state = %s AND lease_expires_at < %s
+    ORDER BY lease_expires_at LIMIT %s FOR UPDATE SKIP LOCKED
+), scheduled AS (
+    SELECT id FROM {table} WHERE state = %s AND send_at <= %s
+    ORDER BY send_at LIMIT %s - (SELECT count(*) FROM expired) FOR UPDATE SKIP LOCKED
+)
+SELECT id FROM expired UNION ALL SELECT id FROM scheduled
+"""
+
+
 def _lock_due(now: datetime, limit: int, read: Callable[[QuerySet[Message]], list[T]]) -> list[T]:
     """Lock up to `limit` due messages (Message.objects.due), skipping rows other workers hold:
     expired leases first, then scheduled messages by send_at. Returns what `read` makes of them
     (their ids, or their Due rows: locking and reading in one query).
 
-    Two queries, not due()'s OR: each walks the message_due index (state, send_at) and stops at
-    `limit`, where the OR (or a tie-break on id, when many messages share a send_at) makes
-    PostgreSQL read and sort every due row for every batch, which grows with a backlog.
+    Not due()'s OR: each kind of due row walks the message_due index (state, send_at) and stops
+    at `limit`, where the OR (or a tie-break on id, when many messages share a send_at) makes
+    PostgreSQL read and sort every due row for every batch, which grows with a backlog. On
+    PostgreSQL both walks are CTEs of the one statement that reads the rows.
     """
+    if connection.vendor == "postgresql":
+        sql = _LOCK_DUE.format(table=connection.ops.quote_name(Message._meta.db_table))
+        params = [MessageState.SENDING, now, limit, MessageState.SCHEDULED, now, limit]
+        return read(Message.objects.filter(pk__in=RawSQL(sql, params)))  # noqa: S611 - placeholders only
     locked = Message.objects.select_for_update(skip_locked=True, of=("self",))
     found = read(
         locked.filter(state=MessageState.SENDING, lease_expires_at__lt=now).order_by("lease_expires_at")[:limit]
@@ -111,7 +132,9 @@ def _decided(message: Due, state: str, reason: str, now: datetime, until: dateti
     return {**values, "updated_at": now}
 
 
-def _check(messages: list[Due], now: datetime, *, claim: bool) -> tuple[list[Due], dict[int, MessagingSettings]]:
+def _check(
+    messages: list[Due], now: datetime, *, claim: bool, settings_cache: dict[int, MessagingSettings] | None = None
+) -> tuple[list[Due], dict[int, MessagingSettings]]:
     """Steps 1 and 2, in the caller's transaction: decide every message; the ones to send stay
     `sending` with a fresh lease (`now + lease()`, the hand-over's fence). Returns them, and their
     stores' messaging settings. The hand-over mark comes later, per message (handover.py).
@@ -126,7 +149,7 @@ def _check(messages: list[Due], now: datetime, *, claim: bool) -> tuple[list[Due
     optional_customers = sorted({m.customer_id for m in messages if not m.transactional and m.customer_id})
     if optional_customers:
         list(Customer.objects.select_for_update().filter(pk__in=optional_customers).order_by("pk").values("pk"))
-    facts = facts_for(messages, now)
+    facts = facts_for(messages, now, settings_cache)
     for message in messages:
         claimed = {"attempts": message.attempts} if claim else {}
         # 2. A worker died after handing this one to the provider: never send it twice.
@@ -164,6 +187,7 @@ def messages_dispatch_due(*, limit: int = BATCH, max_batches: int = 50) -> int:
     batch, and a worker that dies before the commit leaves its messages due at once.
     """
     sent, started = 0, time.monotonic()
+    settings_cache: dict[int, MessagingSettings] = {}  # the stores' messaging settings, read once a sweep
     for _ in range(max_batches):
         if time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
             break  # leave the rest to the next sweep, within any task time limit
@@ -173,7 +197,7 @@ def messages_dispatch_due(*, limit: int = BATCH, max_batches: int = 50) -> int:
             if not messages:
                 break
             messages.sort(key=lambda m: (m.send_at, m.id))  # decide in send_at order, as messages_deliver does
-            to_send, messaging = _check(messages, now, claim=True)
+            to_send, messaging = _check(messages, now, claim=True, settings_cache=settings_cache)
         progress = hand_over(to_send, messaging, now + lease())
         sent += progress.sent
         if progress.stopped:  # a configuration error would stop the next batch too

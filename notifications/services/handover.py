@@ -8,9 +8,11 @@ other message of the batch is either recorded or still claimable. So:
    `OUTBOX_HANDOVER_GROUP`, default 1) just before its own provider call, not for the batch.
 2. The mark only takes while the message is still `sending` under this worker's lease: a worker
    that stalled past its lease finds its messages claimed by another and stops.
-3. The outcome of message k and the mark of message k+1 go out in one UPDATE: one round trip per
-   message. The timeline lines of the outcomes are written once, at the end of the batch: a
-   kill loses those lines, never an outcome. Suppressions are written with their outcome.
+3. The outcome of message k, its timeline line and the mark of message k+1 go out in one
+   statement (step.py, on PostgreSQL): one round trip per message, and an outcome never
+   commits without its line. A line some app subscribes to (or any line, on SQLite) is
+   recorded and published at the end of the batch instead: a kill loses those lines, never an
+   outcome. Suppressions are written with their outcome.
 4. An error the sender did not classify fails its own message ("<Class>: <text>", logged with
    its traceback); a configuration error (the sender or its backend cannot be imported or is
    misconfigured) would fail every message, so it stops the batch: that message is retried later
@@ -46,11 +48,12 @@ from notifications.channels import (
 from notifications.context import message_context
 from notifications.models import Channel, Message, MessageState, MessagingSettings, Suppression
 from notifications.rendering import overrides_for, render
-from orders.events import event_record_many
+from orders.events import event_record_many, events_unpublished_ok
 from orders.models import DomainEvent
 
 from .checks import Due
-from .writes import MAX_ATTEMPTS, backoff, lease, rows_update, timeline
+from .step import Line, step
+from .writes import MAX_ATTEMPTS, backoff, lease, rows_update
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +133,7 @@ class _Progress:
     marked: list[Due] = field(default_factory=list)  # marked, not called yet
     calling: Due | None = None  # marked, its call under way
     gathered: list[_Outcome] = field(default_factory=list)  # known, not written yet
-    events: list[DomainEvent] = field(default_factory=list)  # written outcomes' timeline lines
+    events: list[DomainEvent] = field(default_factory=list)  # written outcomes' timeline lines, not written yet
     sent: int = 0
     stopped: bool = False  # a configuration error or the lease stopped the batch early
 
@@ -221,12 +224,13 @@ def _mark(group: list[Due], progress: _Progress) -> list[Due]:
     """Record the gathered outcomes and mark `group` as handed over, in one UPDATE. Returns the
     messages of `group` the mark took (all of them unless another worker holds some)."""
     now = timezone.now()
-    changes, suppressions = _outcomes(progress)
+    inline = connection.vendor == "postgresql"
+    changes, suppressions, lines = _outcomes(progress, inline=inline)
     ids = [m.id for m in group]
     changes.update({pk: {"provider_called_at": now} for pk in ids})
     with transaction.atomic() if suppressions else nullcontext():
-        if connection.vendor == "postgresql":
-            changed = _step(changes, ids, progress.lease)
+        if inline:
+            changed = step(changes, ids, progress.lease, lines)
         else:  # the same with Django's UPDATE (SQLite in development)
             where = Q(pk__in=list(changes)) & (
                 Q(pk__in=list(changes.keys() - set(ids)))
@@ -240,54 +244,21 @@ def _mark(group: list[Due], progress: _Progress) -> list[Due]:
     return [m for m in group if m.id in taken]
 
 
-# The statement of `_mark` on PostgreSQL, written out: Django compiling an UPDATE with a CASE per
-# column costs a millisecond a message, several times the statement itself. One VALUES row per
-# message: `done` rows get their outcome (a NULL leaves a column as it is), the others the mark,
-# which only takes while the row is `sending` under this worker's lease.
-_STEP_COLUMNS = ("state", "reason", "send_at", "sent_at", "provider_message_id", "last_error")
-_STEP_ROW = (
-    "(%s::bigint, %s::boolean, %s::varchar, %s::varchar, %s::timestamptz, %s::timestamptz,"
-    " %s::varchar, %s::text, %s::timestamptz, %s::timestamptz)"
-)
-_STEP_SQL = """
-UPDATE {table} AS m SET
-    state = COALESCE(v.state, m.state),
-    reason = COALESCE(v.reason, m.reason),
-    send_at = COALESCE(v.send_at, m.send_at),
-    sent_at = COALESCE(v.sent_at, m.sent_at),
-    provider_message_id = COALESCE(v.provider_message_id, m.provider_message_id),
-    last_error = COALESCE(v.last_error, m.last_error),
-    lease_expires_at = CASE WHEN v.done THEN NULL ELSE m.lease_expires_at END,
-    provider_called_at = v.provider_called_at,
-    updated_at = v.updated_at
-FROM (VALUES {rows}) AS v(id, done, state, reason, send_at, sent_at, provider_message_id, last_error,
-                          provider_called_at, updated_at)
-WHERE m.id = v.id AND (v.done OR (m.state = %s AND m.lease_expires_at = %s AND m.provider_called_at IS NULL))
-"""
-
-
-def _step(changes: dict[int, dict], marks: list[int], lease_until: datetime) -> int:
-    params: list = []
-    for pk, values in changes.items():
-        done = pk not in marks
-        params += [pk, done, *(values.get(name) for name in _STEP_COLUMNS)]
-        params += [values.get("provider_called_at"), values.get("updated_at") or values["provider_called_at"]]
-    sql = _STEP_SQL.format(
-        table=connection.ops.quote_name(Message._meta.db_table), rows=", ".join([_STEP_ROW] * len(changes))
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, MessageState.SENDING, lease_until])
-        return cursor.rowcount
-
-
 def _finish(progress: _Progress) -> None:
     """Record what is known and release what was never handed over, whatever ended the loop."""
-    changes, suppressions = _outcomes(progress)
+    inline = connection.vendor == "postgresql"
+    changes, suppressions, lines = _outcomes(progress, inline=inline)
     unsent = progress.marked + progress.waiting
     now = timezone.now()
+    # One statement alone commits on its own: the common end of a batch (the last outcome and
+    # its line) needs no transaction around it.
+    alone = inline and not suppressions and not unsent and not progress.events
     try:
-        with transaction.atomic():
-            rows_update(changes)
+        with nullcontext() if alone else transaction.atomic():
+            if inline and changes:
+                step(changes, [], progress.lease, lines)
+            else:
+                rows_update(changes)
             _suppress(suppressions)
             if unsent:
                 # Back to the queue, due as they were; the claim was not a delivery attempt.
@@ -300,7 +271,8 @@ def _finish(progress: _Progress) -> None:
                     attempts=F("attempts") - 1,
                     updated_at=now,
                 )
-            event_record_many([e for e in progress.events if e is not None])
+            if progress.events:
+                event_record_many(progress.events)
     except Exception:
         # Unwritten outcomes stay marked (in doubt) and unsent messages are claimed after the lease.
         logger.exception("outbox: could not record the end of a batch")
@@ -312,37 +284,46 @@ def _suppress(suppressions: list[Suppression]) -> None:
         Suppression.objects.bulk_create(suppressions, ignore_conflicts=True)
 
 
-def _outcomes(progress: _Progress) -> tuple[dict[int, dict], list[Suppression]]:
-    """The row changes and suppressions of the gathered outcomes; their timeline lines wait in
-    `progress.events` for the end of the batch."""
-    changes, suppressions = {}, []
+def _outcomes(progress: _Progress, *, inline: bool) -> tuple[dict[int, dict], list[Suppression], dict[int, Line]]:
+    """The row changes, suppressions and timeline lines of the gathered outcomes. With `inline`
+    (PostgreSQL), the lines nobody subscribes to are returned, for the statement that writes the
+    outcomes to write them too; the others wait in `progress.events` for the end of the batch,
+    where they are recorded and published."""
+    changes, suppressions, lines = {}, [], {}
     for outcome in progress.gathered:
-        values, event, suppression = _outcome_values(outcome)
+        values, line, suppression = _outcome_values(outcome)
         changes[outcome.message.id] = values
-        progress.events.append(event)
+        if inline and _unpublished_ok(line.what):
+            lines[outcome.message.id] = line
+        else:
+            progress.events.append(line.event(outcome.message))
         if suppression is not None:
             suppressions.append(suppression)
     progress.gathered = []
-    return changes, suppressions
+    return changes, suppressions, lines
 
 
-def _outcome_values(outcome: _Outcome) -> tuple[dict, DomainEvent, Suppression | None]:
+def _unpublished_ok(what: str) -> bool:
+    return events_unpublished_ok([f"message.{what}"])
+
+
+def _outcome_values(outcome: _Outcome) -> tuple[dict, Line, Suppression | None]:
     message, error, now = outcome.message, outcome.error, outcome.at
     values: dict = {"lease_expires_at": None, "provider_called_at": None, "updated_at": now}
     if error is None:
         values.update(state=MessageState.SENT, sent_at=now, provider_message_id=outcome.provider_id, last_error="")
-        return values, timeline(message, "sent"), None
+        return values, Line("sent"), None
     if isinstance(error, RenderError):
         reason = f"could not render the template: {error}"[:300]
         values.update(state=MessageState.FAILED, reason=reason)
-        return values, timeline(message, "failed", reason), None
+        return values, Line("failed", reason), None
     retry = isinstance(error, (ProviderTransientError, *CONFIG_ERRORS)) and message.attempts < MAX_ATTEMPTS
     if retry:
         text = f"{type(error).__name__}: {error}" if isinstance(error, CONFIG_ERRORS) else str(error)
         values.update(state=MessageState.SCHEDULED, send_at=now + backoff(message.attempts), last_error=text[:2000])
         if isinstance(error, CONFIG_ERRORS):
             values["reason"] = f"configuration error: {text}"[:300]
-        return values, timeline(message, "retrying", text[:200], attempt=message.attempts), None
+        return values, Line("retrying", text[:200], {"attempt": message.attempts}), None
     if isinstance(error, ProviderPermanentError | ProviderTransientError):
         reason = f"provider error {error.code}: {error}"[:300] if error.code else str(error)[:300]
     else:
@@ -351,4 +332,4 @@ def _outcome_values(outcome: _Outcome) -> tuple[dict, DomainEvent, Suppression |
     suppression = None
     if getattr(error, "suppress", False):
         suppression = Suppression(channel=message.channel, address=message.recipient, reason=reason)
-    return values, timeline(message, "failed", reason), suppression
+    return values, Line("failed", reason), suppression

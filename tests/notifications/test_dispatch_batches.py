@@ -180,3 +180,59 @@ def test_the_null_sms_backend_drops_messages_unread(order, settings):
     text.refresh_from_db()
     assert (text.channel, text.state, text.provider_message_id) == (Channel.SMS, MessageState.SENT, f"null-{text.pk}")
     assert sms.outbox == []
+
+
+def test_a_batch_of_sent_messages_costs_five_statements_or_fewer_beyond_one_per_message(store, settings):
+    """The locking read (expired leases, due messages and their suppressions in one statement), the
+    claim, the last outcome: the rest is one statement per message, its outcome and timeline line
+    with the next message's mark. Savepoints (the test's transaction) are not statements of ours."""
+    settings.MESSAGE_SENDERS = NULL_SENDERS
+    order = place_order(store)
+    for count in (4, 100):  # the first creates the store's messaging settings
+        Message.objects.filter(order=order).delete()
+        Message.objects.bulk_create(
+            Message(
+                store=store,
+                customer=order.customer,
+                order=order,
+                kind=kinds.ORDER_CONFIRMATION,
+                channel=Channel.EMAIL,
+                recipient=f"customer{n}@example.com",
+                transactional=True,
+                send_at=timezone.now(),
+                dedupe_key=f"test:five:{count}:{n}",
+            )
+            for n in range(count)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            sent = messages_dispatch_due(limit=count)
+    statements = [q for q in queries if "SAVEPOINT" not in q["sql"]]
+
+    assert sent == 100
+    assert len(statements) - sent <= 5
+    assert DomainEvent.objects.filter(kind="message.sent", order=order).count() == 100 + 4
+
+
+def test_a_timeline_line_someone_subscribes_to_is_still_published(order, settings):
+    """Lines nobody listens to are written by the outcome's own statement; a line an app subscribes
+    to goes through event_record_many, so its subscriber runs."""
+    from postpurchase import events as bus
+
+    settings.MESSAGE_SENDERS = NULL_SENDERS
+    heard = []
+
+    def listener(event):
+        heard.append((event.kind, event.data["message_id"]))
+
+    bus.subscribe("message.sent")(listener)
+    try:
+        due = due_messages(order, 4)
+        messages_dispatch_due()
+    finally:
+        bus._subscribers["message.sent"].remove(listener)
+
+    sent = set(Message.objects.filter(order=order, state=MessageState.SENT).values_list("pk", flat=True))
+    assert sent
+    assert sent <= {m.pk for m in due}
+    assert sorted(heard) == sorted(("message.sent", pk) for pk in sent)
+    assert DomainEvent.objects.filter(kind="message.sent", order=order).count() == len(sent)

@@ -148,3 +148,22 @@ def test_the_live_preview_of_a_draft_that_builds_100_mb_answers_at_once_with_the
     assert time.monotonic() - started < 5
     assert page.status_code == 200
     assert "RenderLimitError: a width or precision above 999 is not allowed" in page.content.decode()
+
+
+def test_renders_under_the_time_limit_share_one_watchdog_thread(store, settings):
+    """A render registers its deadline with the process's watchdog; it does not start a thread."""
+    from notifications.render_limits import watchdog_threads
+
+    settings.MESSAGE_RENDER_SECONDS = 0.5
+    quick = template(store, channel=Channel.SMS, body="Parcel {{ order.number }}")
+    slow = template(store, channel=Channel.SMS, locale="de", body=NESTED_LOOPS)
+    before = threading.active_count()
+
+    for _ in range(50):
+        render_override(quick, context=sample("shipped"))
+
+    assert watchdog_threads() == 1
+    assert threading.active_count() <= before + 1
+    with pytest.raises(RenderLimitError):  # and it still stops a runaway render afterwards
+        render_override(slow, context=sample("shipped"))
+    assert threading.active_count() <= before + 1

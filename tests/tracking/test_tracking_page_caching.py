@@ -72,3 +72,28 @@ def test_a_delay_shows_at_once_on_a_page_seen_before(client, store):
     shipment.save(update_fields=["delayed", "delay_reason", "updated_at"])
 
     assert "Reason: Strike" in page(client, order).content.decode()
+
+
+def test_a_page_is_served_again_from_this_process_until_it_is_as_old_as_the_shared_cache_allows(client, store):
+    """The process keeps its own copy in front of the shared cache (Redis in production): still
+    one query to serve it again, and never past PAGE_TTL after its rendering."""
+    import time_machine
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from tracking.views import PAGE_TTL
+
+    order = place_order(store)
+    ship(order, events=1)
+    page(client, order)
+    cache.clear()  # the shared copy is gone; this process's remains
+
+    with CaptureQueriesContext(connection) as served_again:
+        assert page(client, order).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(seconds=PAGE_TTL + 1)):
+        cache.clear()
+        with CaptureQueriesContext(connection) as later:
+            assert page(client, order).status_code == 200
+
+    assert len(served_again) == 1
+    assert len(later) > 1  # rendered again
