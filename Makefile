@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/import_orders.py
 	DATABASE_URL=$${DATABASE_URL%/*}/bench_outbox $(BIN)/python bench/outbox.py
 	DATABASE_URL=$${DATABASE_URL%/*}/bench_tracking $(BIN)/python bench/tracking_page.py
+	DATABASE_URL=$${DATABASE_URL%/*}/bench_admin $(BIN)/python bench/admin_scale.py
 
 # Refresh the de/fr/es catalogues after changing translatable strings (needs GNU gettext).
 messages: install

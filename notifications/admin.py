@@ -45,11 +45,41 @@ the HTML body. If a template fails when a message is sent, the default template 
 """
 
 
+DELAY_UNITS = [("minutes", "minutes", 1), ("hours", "hours", 60), ("days", "days", 1440)]
+
+
+class FlowForm(forms.ModelForm):
+    """A flow's delay as a merchant says it, "2 days", stored in minutes."""
+
+    delay_amount = forms.IntegerField(label="Send after", min_value=0, max_value=100_000, initial=0)
+    delay_unit = forms.ChoiceField(label="Unit", choices=[(v, label) for v, label, _ in DELAY_UNITS], initial="days")
+
+    class Meta:
+        model = Flow
+        exclude = ["delay_minutes"]  # noqa: DJ006 - the admin's fieldsets name the fields; the delay is these two
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        minutes = self.instance.delay_minutes if self.instance.pk else 0
+        unit, size = next(((v, s) for v, _label, s in reversed(DELAY_UNITS) if minutes % s == 0), ("minutes", 1))
+        if minutes == 0:
+            unit, size = "days", 1440
+        self.initial.setdefault("delay_amount", minutes // size)
+        self.initial.setdefault("delay_unit", unit)
+
+    def save(self, commit=True):
+        size = {v: s for v, _label, s in DELAY_UNITS}[self.cleaned_data["delay_unit"]]
+        self.instance.delay_minutes = self.cleaned_data["delay_amount"] * size
+        return super().save(commit=commit)
+
+
 @admin.register(Flow)
 class FlowAdmin(StoreScopedAdmin):
-    list_display = ["trigger", "kind", "channel", "delay_minutes", "delay", "transactional", "enabled", "store"]
+    form = FlowForm
+    # The delay reads "2 days after", never 2880 minutes; it is edited as an amount and a unit.
+    list_display = ["trigger", "kind", "channel", "delay", "transactional", "enabled", "store"]
     list_display_links = ["trigger"]
-    list_editable = ["delay_minutes", "enabled"]
+    list_editable = ["enabled"]
     list_filter = [("store", UserStoreFilter), "trigger", "kind", "channel", "transactional", "enabled"]
     list_select_related = ["store"]
     ordering = ["store", "trigger", "delay_minutes", "kind"]

@@ -30,7 +30,7 @@ unchecked) and is logged; the rest of the batch is unaffected.
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -68,6 +68,7 @@ class Hold:
 
     reason: str
     until: datetime | None = None
+    check: str = ""  # the registered check's name, set by holds_for (the message's reason code)
 
     @classmethod
     def cancel(cls, reason: str) -> "Hold":
@@ -133,5 +134,5 @@ def holds_for(messages: Sequence[HeldMessage], now: datetime) -> dict[int, Hold]
                 continue  # a check decides only about the messages it was asked about
             if hold.until is not None and hold.until < now + MIN_WAIT:
                 hold = Hold.postpone(hold.reason, now + MIN_WAIT)
-            held[message_id] = _stronger(held.get(message_id), hold)
+            held[message_id] = _stronger(held.get(message_id), replace(hold, check=registered.name))
     return held

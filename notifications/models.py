@@ -28,6 +28,23 @@ class MessageState(models.TextChoices):
     SUPPRESSED = "suppressed"  # not allowed: consent, suppression list, frequency cap
 
 
+class ReasonCode(models.TextChoices):
+    """Why a message was not sent as planned, as a code the dashboard counts (`reason` has the text)."""
+
+    NO_LONGER_RELEVANT = "no_longer_relevant", "No longer true or relevant"
+    SUPPRESSION_LIST = "suppression_list", "Address on the suppression list"
+    NO_SMS_CONSENT = "no_sms_consent", "No SMS opt-in"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed from optional messages"
+    NO_OPTIONAL_CONSENT = "no_optional_consent", "No consent to optional email"
+    ESSENTIAL_ONLY = "essential_only", "Wants only order updates"
+    FREQUENCY_CAP = "frequency_cap", "Frequency cap"
+    QUIET_HOURS = "quiet_hours", "Quiet hours"
+    IN_DOUBT = "in_doubt", "Worker stopped during the provider call"
+    STAFF = "staff", "Cancelled by staff"
+    # Held by a pillar's hold check: "hold:<check name>", e.g. hold:returns.open_return.
+    HOLD_PREFIX = "hold:", "Held by a check"
+
+
 FINAL_STATES = (
     MessageState.SENT,
     MessageState.DELIVERED,
@@ -178,6 +195,9 @@ class Message(models.Model):
     data = models.JSONField(default=dict, blank=True, help_text="What the trigger knew, e.g. the delay reason.")
     state = models.CharField(max_length=12, choices=MessageState.choices, default=MessageState.SCHEDULED)
     reason = models.CharField(max_length=300, blank=True, help_text="Why it was postponed, cancelled or suppressed.")
+    reason_code = models.CharField(
+        max_length=64, blank=True, help_text="The reason as a code (ReasonCode, or hold:<check>), for counting."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     provider_called_at = models.DateTimeField(

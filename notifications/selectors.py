@@ -90,7 +90,7 @@ def _verdict(message: Message, decision: Decision, now: datetime) -> Decision:
     if decision.action == "send" and message.send_at > now:
         return Decision("postpone", "not due yet", message.send_at)
     if decision.action == "postpone" and decision.until and message.send_at > decision.until:
-        return Decision("postpone", decision.reason, message.send_at)
+        return Decision("postpone", decision.reason, message.send_at, decision.code)
     return decision
 
 

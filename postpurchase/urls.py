@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from insights import views as insights_views
 from loyalty import views as loyalty_views
 from orders.webhooks import shopify_webhook
 from postpurchase.exceptions import api_not_found
@@ -12,6 +13,8 @@ from tracking import views as tracking_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin's home is the merchant dashboard (insights); everything else is Django's admin.
+    path("admin/", admin.site.admin_view(insights_views.dashboard), name="insights-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracking.urls_api")),
     path("api/v1/", include("orders.urls_api")),

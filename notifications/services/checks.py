@@ -28,6 +28,7 @@ from notifications.models import (
     MessageState,
     MessagingSettings,
     Preference,
+    ReasonCode,
     Suppression,
     suppresses,
 )
@@ -44,6 +45,7 @@ class Decision:
     action: str  # send | cancel | suppress | postpone
     reason: str = ""
     until: datetime | None = None
+    code: str = ""  # ReasonCode (or hold:<check>): what the dashboard counts
 
 
 SEND = Decision("send")
@@ -161,9 +163,9 @@ def facts_for(
         frequency=dict(Preference.objects.filter(customer_id__in=optional).values_list("customer_id", "frequency")),
         settings=_settings_for({r.store_id for r in rows}, settings_cache),
         holds={
-            message_id: Decision("cancel", hold.reason)
+            message_id: Decision("cancel", hold.reason, code=f"{ReasonCode.HOLD_PREFIX}{hold.check}")
             if hold.until is None
-            else Decision("postpone", hold.reason, hold.until)
+            else Decision("postpone", hold.reason, hold.until, code=f"{ReasonCode.HOLD_PREFIX}{hold.check}")
             for message_id, hold in holds_for(rows, now).items()
         },
     )
@@ -219,24 +221,28 @@ def _no_longer_true(message: Due, now: datetime) -> str:
     return "" if still_true else f"the shipment is now {SHIPMENT_LABELS.get(status, status).lower()}"
 
 
-def _not_allowed(message: Due, facts: Facts, settings: MessagingSettings) -> str:
+def _not_allowed(message: Due, facts: Facts, settings: MessagingSettings) -> tuple[str, str]:
+    """(reason code, reason) when the message may not go out; ("", "") when it may."""
     if message.suppressed or (
         message.suppressed is None
         and suppresses(facts.suppressed, store_id=message.store_id, channel=message.channel, address=message.recipient)
     ):
-        return f"{message.recipient} is on the suppression list"
+        return ReasonCode.SUPPRESSION_LIST, f"{message.recipient} is on the suppression list"
     consent = facts.consents.get((message.customer_id, message.channel))
     if message.channel == Channel.SMS and not (consent and consent.opted_in):
-        return "the customer has not opted in to SMS"
+        return ReasonCode.NO_SMS_CONSENT, "the customer has not opted in to SMS"
     if message.transactional:
-        return ""
+        return "", ""
     if consent and not (consent.opted_in and consent.optional_messages):
-        return f"the customer unsubscribed from optional {message.channel}"
+        return ReasonCode.UNSUBSCRIBED, f"the customer unsubscribed from optional {message.channel}"
     if consent is None and message.channel == Channel.EMAIL and settings.optional_email_requires_consent:
-        return "the customer has not agreed to optional email (the store sends it only with consent)"
+        return (
+            ReasonCode.NO_OPTIONAL_CONSENT,
+            "the customer has not agreed to optional email (the store sends it only with consent)",
+        )
     if facts.frequency.get(message.customer_id) == Frequency.ESSENTIAL:
-        return "the customer wants only updates about their orders"
-    return ""
+        return ReasonCode.ESSENTIAL_ONLY, "the customer wants only updates about their orders"
+    return "", ""
 
 
 def _zone(message: Due) -> ZoneInfo:
@@ -265,14 +271,21 @@ def _capped(message: Due, facts: Facts, settings: MessagingSettings, now: dateti
     sent = sorted(t for t in facts.recent_optional[message.customer_id] if t)
     in_month = [t for t in sent if t > now - MONTH]
     if len(in_month) >= settings.cap_per_month:
-        return Decision("suppress", f"frequency cap: {len(in_month)} optional messages in 30 days")
+        return Decision(
+            "suppress", f"frequency cap: {len(in_month)} optional messages in 30 days", code=ReasonCode.FREQUENCY_CAP
+        )
     windows = [(DAY, settings.cap_per_day, "24 hours")]
     if facts.frequency.get(message.customer_id) == Frequency.WEEKLY:
         windows.append((WEEK, 1, "a week, as the customer asked"))
     for span, cap, label in windows:
         inside = [t for t in sent if t > now - span]
         if len(inside) >= cap:
-            return Decision("postpone", f"frequency cap: {cap} optional message(s) per {label}", inside[0] + span)
+            return Decision(
+                "postpone",
+                f"frequency cap: {cap} optional message(s) per {label}",
+                inside[0] + span,
+                code=ReasonCode.FREQUENCY_CAP,
+            )
     return None
 
 
@@ -281,12 +294,13 @@ def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
     at once, so the next one in the same batch sees it."""
     message = _due(message)
     if reason := _no_longer_true(message, now):
-        return Decision("cancel", reason)
+        return Decision("cancel", reason, code=ReasonCode.NO_LONGER_RELEVANT)
     if held := facts.holds.get(message.id):
         return held
     settings = facts.settings[message.store_id]
-    if reason := _not_allowed(message, facts, settings):
-        return Decision("suppress", reason)
+    code, reason = _not_allowed(message, facts, settings)
+    if code:
+        return Decision("suppress", reason, code=code)
     if message.channel == Channel.SMS:
         zone = _zone(message)
         until = quiet_until(now, zone, settings.quiet_hours_start, settings.quiet_hours_end)
@@ -295,6 +309,7 @@ def decide(message: Due | Message, facts: Facts, now: datetime) -> Decision:
                 "postpone",
                 f"quiet hours {settings.quiet_hours_start:%H:%M}-{settings.quiet_hours_end:%H:%M} in {zone.key}",
                 until,
+                code=ReasonCode.QUIET_HOURS,
             )
     if not message.transactional and message.customer_id:
         if capped := _capped(message, facts, settings, now):

@@ -48,7 +48,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from notifications.models import Message, MessageState, MessagingSettings
+from notifications.models import Message, MessageState, MessagingSettings, ReasonCode
 from orders.events import event_record_many
 from orders.models import Customer
 
@@ -124,8 +124,10 @@ def messages_claim(*, now: datetime | None = None, limit: int = BATCH) -> list[i
     return ids
 
 
-def _decided(message: Due, state: str, reason: str, now: datetime, until: datetime | None = None) -> dict:
-    values = {"state": state, "reason": reason[:300], "lease_expires_at": None}
+def _decided(
+    message: Due, state: str, reason: str, now: datetime, until: datetime | None = None, code: str = ""
+) -> dict:
+    values = {"state": state, "reason": reason[:300], "reason_code": code[:64], "lease_expires_at": None}
     if state == MessageState.SCHEDULED:  # postponed
         values["send_at"] = until
         values["attempts"] = max(message.attempts - 1, 0)  # waiting is not a delivery attempt
@@ -154,13 +156,19 @@ def _check(
         claimed = {"attempts": message.attempts} if claim else {}
         # 2. A worker died after handing this one to the provider: never send it twice.
         if message.provider_called_at:
-            changes[message.id] = {**claimed, **_decided(message, MessageState.FAILED, DIED_DURING_CALL, now)}
+            changes[message.id] = {
+                **claimed,
+                **_decided(message, MessageState.FAILED, DIED_DURING_CALL, now, code=ReasonCode.IN_DOUBT),
+            }
             events.append(timeline(message, "failed", DIED_DURING_CALL))
             continue
         decision = decide(message, facts, now)
         if decision.action != "send":
             state = _STATE_FOR[decision.action]
-            changes[message.id] = {**claimed, **_decided(message, state, decision.reason, now, decision.until)}
+            changes[message.id] = {
+                **claimed,
+                **_decided(message, state, decision.reason, now, decision.until, decision.code),
+            }
             events.append(timeline(message, _OUTCOME[decision.action], decision.reason))
             continue
         changes[message.id] = {**claimed, "state": MessageState.SENDING, "lease_expires_at": now + lease()}

@@ -19,7 +19,7 @@ from notifications.events import (
     message_event,
     message_event_record,
 )
-from notifications.models import FINAL_STATES, Message, MessageState, Suppression, suppresses
+from notifications.models import FINAL_STATES, Message, MessageState, ReasonCode, Suppression, suppresses
 from orders.events import event_record_many
 from orders.models import Store
 from postpurchase.exceptions import DomainError, InvalidTransition
@@ -113,8 +113,8 @@ def message_cancel(*, message_id: int, reason: str = "", actor: str = "") -> Mes
     if message.state != MessageState.SCHEDULED:
         raise InvalidTransition(message.state, MessageState.CANCELLED, "only scheduled messages can be cancelled")
     reason = reason or (f"cancelled by {actor}" if actor else "cancelled by hand")
-    message.state, message.reason = MessageState.CANCELLED, reason[:300]
-    message.save(update_fields=["state", "reason", "updated_at"])
+    message.state, message.reason, message.reason_code = MessageState.CANCELLED, reason[:300], ReasonCode.STAFF
+    message.save(update_fields=["state", "reason", "reason_code", "updated_at"])
     message_event_record(message, MESSAGE_CANCELLED, actor=actor, reason=reason)
     return message
 

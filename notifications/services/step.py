@@ -24,9 +24,9 @@ from .writes import timeline
 # line (`event_kind`; INSERT … SELECT FROM the UPDATE's RETURNING, so the outcome and its line
 # commit together), the others the mark, which only takes while the row is `sending` under this
 # worker's lease. The line's payload is message_event's: message_id, kind, channel, reason, extra.
-_STEP_COLUMNS = ("state", "reason", "send_at", "sent_at", "provider_message_id", "last_error")
+_STEP_COLUMNS = ("state", "reason", "reason_code", "send_at", "sent_at", "provider_message_id", "last_error")
 _STEP_ROW = (
-    "(%s::bigint, %s::boolean, %s::varchar, %s::varchar, %s::timestamptz, %s::timestamptz,"
+    "(%s::bigint, %s::boolean, %s::varchar, %s::varchar, %s::varchar, %s::timestamptz, %s::timestamptz,"
     " %s::varchar, %s::text, %s::timestamptz, %s::timestamptz, %s::varchar, %s::text, %s::jsonb)"
 )
 _STEP_SQL = """
@@ -34,6 +34,7 @@ WITH changed AS (
 UPDATE {table} AS m SET
     state = COALESCE(v.state, m.state),
     reason = COALESCE(v.reason, m.reason),
+    reason_code = COALESCE(v.reason_code, m.reason_code),
     send_at = COALESCE(v.send_at, m.send_at),
     sent_at = COALESCE(v.sent_at, m.sent_at),
     provider_message_id = COALESCE(v.provider_message_id, m.provider_message_id),
@@ -41,7 +42,7 @@ UPDATE {table} AS m SET
     lease_expires_at = CASE WHEN v.done THEN NULL ELSE m.lease_expires_at END,
     provider_called_at = v.provider_called_at,
     updated_at = v.updated_at
-FROM (VALUES {rows}) AS v(id, done, state, reason, send_at, sent_at, provider_message_id, last_error,
+FROM (VALUES {rows}) AS v(id, done, state, reason, reason_code, send_at, sent_at, provider_message_id, last_error,
                           provider_called_at, updated_at, event_kind, event_reason, event_extra)
 WHERE m.id = v.id AND (v.done OR (m.state = %s AND m.lease_expires_at = %s AND m.provider_called_at IS NULL))
 RETURNING m.id, m.store_id, m.order_id, m.customer_id, m.kind, m.channel, v.updated_at, v.event_kind, v.event_reason,

@@ -89,7 +89,11 @@ class Shipment(models.Model):
                 name="shipment_external_id_per_store",
             ),
         ]
-        indexes = [models.Index(fields=["store", "tracking_number"], name="shipment_tracking_number")]
+        indexes = [
+            models.Index(fields=["store", "tracking_number"], name="shipment_tracking_number"),
+            # The dashboard's nightly rollup reads a day's deliveries (insights.rollup).
+            models.Index(fields=["store", "delivered_at"], name="shipment_store_delivered"),
+        ]
 
     def __str__(self) -> str:
         return f"{carrier_name(self.carrier)} {self.tracking_number}".strip() or f"Shipment {self.pk}"

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "returns",
     "loyalty",
     "feedback",
+    "insights",
     "demo",
 ]
 
@@ -266,11 +268,21 @@ CELERY_BEAT_SCHEDULE = {
     "loyalty-birthdays": {"task": "loyalty.tasks.loyalty_birthdays_task", "schedule": 60 * 60.0},
     "loyalty-expiry": {"task": "loyalty.tasks.loyalty_expiry_task", "schedule": 60 * 60.0},
     "loyalty-tiers": {"task": "loyalty.tasks.loyalty_tiers_task", "schedule": 24 * 60 * 60.0},
+    # The dashboard's rollup (insights): today and yesterday often, a trailing window and the cohorts nightly.
+    "insights-rollup-recent": {"task": "insights.tasks.insights_rollup_recent_task", "schedule": 10 * 60.0},
+    "insights-rollup-nightly": {
+        "task": "insights.tasks.insights_rollup_nightly_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,
     },
 }
+
+# Days the nightly rollup recomputes (insights.tasks): late returns, answers and deliveries land in
+# the day they belong to; older days keep what they had.
+INSIGHTS_ROLLUP_DAYS = env_int("INSIGHTS_ROLLUP_DAYS", 45)
 
 # Messages marked as handed to the provider at a time (notifications/services/handover.py): a kill
 # leaves at most this many per sending thread in doubt; more saves a round trip per message.

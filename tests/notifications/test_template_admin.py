@@ -230,8 +230,8 @@ def test_flows_are_listed_and_edited_per_store(client, merchant, store, other_st
 
     assert page.status_code == 200
     assert 'name="form-0-enabled"' in page.text
-    assert 'name="form-0-delay_minutes"' in page.text
     assert "2 days after" in page.text
+    assert 'name="form-0-delay_minutes"' not in page.text  # never as raw minutes
     assert "Globex" not in page.text
     assert Flow.objects.filter(store=other_store).count() == Flow.objects.filter(store=store).count()
 
@@ -245,3 +245,29 @@ def test_messaging_settings_are_scoped_to_the_users_stores(client, merchant, sto
 
     assert "Acme Outfitters" in page.text
     assert "Globex" not in page.text
+
+
+def test_a_flows_delay_is_edited_as_an_amount_and_a_unit(client, merchant, store):
+    messaging_for(store)
+    flow = Flow.objects.filter(store=store, delay_minutes=2 * 1440).first()
+    client.force_login(merchant)
+
+    form = client.get(f"/admin/notifications/flow/{flow.pk}/change/")
+    assert 'name="delay_amount" value="2"' in form.text
+    assert '<option value="days" selected>' in form.text
+
+    data = {
+        "store": store.pk,
+        "trigger": flow.trigger,
+        "kind": flow.kind,
+        "channel": flow.channel,
+        "transactional": "on" if flow.transactional else "",
+        "enabled": "on",
+        "delay_amount": "3",
+        "delay_unit": "hours",
+    }
+    response = client.post(f"/admin/notifications/flow/{flow.pk}/change/", {k: v for k, v in data.items() if v})
+
+    assert response.status_code == 302
+    flow.refresh_from_db()
+    assert flow.delay_minutes == 180

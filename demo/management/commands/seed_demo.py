@@ -23,6 +23,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from demo.catalogue import BRAND, CARE, CARRIERS, CATALOGUE, CITIES, CUSTOMERS, FAQ, PROMO
+from insights.rollup import cohorts_rebuild, rollup_history
 from orders import services
 from orders.inputs import LineItemInput, MarketingConsent, OrderInput, ShipmentItemInput
 from orders.models import ApiKey, Order, OrderSource, OrderStatus, Product, Shipment, ShipmentStatus, Store
@@ -110,6 +111,9 @@ class Command(BaseCommand):
         # Late and lost parcels are flagged by the same check the beat runs every 15 minutes.
         shipments_check_delays(now=now)
         self._live_order(store, products, now=now)
+        # The admin's home is the dashboard: roll the demo's history up now, not at the nightly run.
+        rollup_history(store=store)
+        cohorts_rebuild(store=store)
         self._print_links(store)
 
     def _brand(self, store: Store) -> None:
@@ -316,6 +320,7 @@ class Command(BaseCommand):
                     + ", ".join(f"{n} {s}" for s, n in counts.items() if n),
                     f"  Admin:     {base}/admin/   login {ADMIN[0]} / {ADMIN[1]} (superuser)"
                     f" or {STAFF[0]} / {STAFF[1]} (staff of {store.slug})",
+                    f"  Dashboard: {base}/admin/   (the admin's home: figures, charts, CSV)",
                     f"  Orders:    {base}/admin/orders/order/",
                     *self._showcase_links(store, base),
                     f"  Live:      order {live.number} for {live.email}: its confirmation goes out through the worker"
