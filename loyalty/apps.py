@@ -9,7 +9,7 @@ class LoyaltyConfig(AppConfig):
     def ready(self) -> None:
         from notifications.registry import DefaultFlow, Kind, register
 
-        from . import events, subscribers  # noqa: F401  (timeline wording, event subscribers)
+        from . import events, privacy, subscribers  # noqa: F401  (timeline wording, subscribers, erasure/export)
         from .moments import BIRTHDAY_MESSAGE, EXPIRING_MESSAGE
         from .tiers import TIER_MESSAGE
 

@@ -6,3 +6,4 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import schema, shopify  # noqa: F401 - register the OpenAPI auth scheme and the Shopify handler
+        from .privacy import handlers  # noqa: F401 - orders' part of erasure and export

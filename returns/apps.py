@@ -6,6 +6,6 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers how the timeline words return.* events.
-        from returns import events, messages, subscribers  # noqa: F401
+        from returns import events, messages, privacy, subscribers  # noqa: F401
 
         messages.kinds_register()

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff users are the actor of what their admin requests change (the audit log).
+    "postpurchase.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -159,6 +161,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploads (return and review photos). Never served as a folder: no MEDIA_URL route exists; feedback
 # serves a review's photo only while the review is published, return photos are for staff only.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# GDPR exports (`export_customer`, Shopify's customers/data_request) are written here, one file each.
+PRIVACY_EXPORT_DIR = Path(env_str("PRIVACY_EXPORT_DIR") or VAR_DIR / "exports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
