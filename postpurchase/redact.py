@@ -30,6 +30,8 @@ PERSONAL_KEYS = frozenset(
         "address",
         "address1",
         "address2",
+        "line1",
+        "line2",
         "city",
         "browser_ip",
         "ip",
