@@ -1,14 +1,16 @@
 """What erasure and export do to notifications' tables: messages, suppressions, consent."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
-from orders.privacy import CUSTOMER_ERASED, Erasure, Person, exporter
+from orders.models import Store
+from orders.privacy import CUSTOMER_ERASED, Erasure, Person, exporter, pruner
 from postpurchase.events import subscribe
 from postpurchase.redact import ERASED, address_hash, scrub_text
 
-from .models import Channel, Consent, Message, MessageState, Preference, Suppression
+from .models import FINAL_STATES, Channel, Consent, Message, MessageState, Preference, Suppression
 
 ERASED_REASON = "the customer's data was erased"
 
@@ -75,3 +77,16 @@ def notifications_export(person: Person) -> dict[str, Any]:
             )
         ),
     }
+
+
+@pruner("message data")
+def messages_prune(now: datetime, dry_run: bool) -> int:
+    """Finished messages due longer ago than their store's `message_retention_days` lose their data
+    (what the template was given: names, links, codes); state, reason and times stay."""
+    total = 0
+    for store in Store.objects.all():
+        old = Message.objects.filter(
+            store=store, state__in=FINAL_STATES, send_at__lt=now - timedelta(days=store.message_retention_days)
+        ).exclude(data={})
+        total += old.count() if dry_run else old.update(data={})
+    return total

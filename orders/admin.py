@@ -53,6 +53,7 @@ class StoreAdmin(StoreScopedAdmin):
             "Webhook secrets",
             {"fields": ["shopify_secret", "shopify_secret_previous", "aftership_secret", "easypost_secret"]},
         ),
+        ("Data retention", {"fields": ["webhook_retention_days", "message_retention_days"]}),
         ("Staff", {"fields": ["staff"]}),
     ]
     filter_horizontal = ["staff"]

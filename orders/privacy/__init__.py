@@ -7,6 +7,7 @@ handles for its own tables, and `customer_export` asks every registered exporter
 
 from .erasure import CUSTOMER_ERASED, Erasure, Person, customer_erase, person_find, rows_mentioning, store_erase
 from .export import customer_export, exporter, exporters
+from .prune import data_prune, pruner
 
 __all__ = [
     "CUSTOMER_ERASED",
@@ -14,9 +15,11 @@ __all__ = [
     "Person",
     "customer_erase",
     "customer_export",
+    "data_prune",
     "exporter",
     "exporters",
     "person_find",
+    "pruner",
     "rows_mentioning",
     "store_erase",
 ]

@@ -163,6 +163,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 # GDPR exports (`export_customer`, Shopify's customers/data_request) are written here, one file each.
 PRIVACY_EXPORT_DIR = Path(env_str("PRIVACY_EXPORT_DIR") or VAR_DIR / "exports")
+# Provider callbacks without a store (email and SMS status) keep their raw body this many days (`prune`).
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -266,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "loyalty-birthdays": {"task": "loyalty.tasks.loyalty_birthdays_task", "schedule": 60 * 60.0},
     "loyalty-expiry": {"task": "loyalty.tasks.loyalty_expiry_task", "schedule": 60 * 60.0},
     "loyalty-tiers": {"task": "loyalty.tasks.loyalty_tiers_task", "schedule": 24 * 60 * 60.0},
+    # Empties webhook bodies and message data past each store's retention (orders.privacy.prune).
+    "data-prune": {"task": "orders.tasks.data_prune_task", "schedule": 24 * 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,
