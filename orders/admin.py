@@ -65,7 +65,8 @@ class StoreAdmin(StoreScopedAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if request.user.is_superuser else ["slug", "staff"]
+        fields = list(super().get_readonly_fields(request, obj))  # the audit history
+        return fields if request.user.is_superuser else [*fields, "slug", "staff"]
 
     def save_model(self, request, obj, form, change):
         services.store_save(store=obj, actor=f"admin:{request.user.username}")

@@ -55,13 +55,12 @@ def act_as(actor: Actor) -> None:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str | list | dict):
+    """A value as JSON can hold it: models and other objects by their text, containers recursively."""
+    if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, list | tuple | set | frozenset) or (
-        hasattr(value, "__iter__") and not isinstance(value, bytes)
-    ):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
         return [_plain(v) for v in value]
     return str(value)
 
