@@ -12,7 +12,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from .audit import audit_for, audit_record
 from .models import AuditEntry
@@ -44,7 +44,7 @@ def _inline_changes(message: Any) -> dict[str, Any]:
 
 def _what(entry: AuditEntry) -> SafeString:
     changes = entry.changes if isinstance(entry.changes, dict) else {}
-    return format_html_join(format_html("<br>"), "{}: {}", ((name, _shown(v)) for name, v in changes.items()))
+    return format_html_join(mark_safe("<br>"), "{}: {}", ((name, _shown(v)) for name, v in changes.items()))
 
 
 class AuditedAdmin:

@@ -48,10 +48,10 @@ class Store(models.Model):
     # Data retention (`prune`, daily on the beat): raw payloads are kept for debugging and replays,
     # then emptied; the rows, their outcomes and the timeline stay.
     webhook_retention_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days a processed webhook keeps its raw body and headers."
+        default=30, db_default=30, help_text="Days a processed webhook keeps its raw body and headers."
     )
     message_retention_days = models.PositiveSmallIntegerField(
-        default=90, help_text="Days a finished message keeps its data (what its template was given)."
+        default=90, db_default=90, help_text="Days a finished message keeps its data (what its template was given)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -129,3 +129,12 @@ def test_an_unknown_store_is_a_usage_error(store):
 
     with pytest.raises(CommandError, match="No store"):
         erase(EMAIL, "--store", "nope")
+
+
+def test_every_app_handles_the_erasure_event_for_its_own_tables():
+    from orders.privacy import CUSTOMER_ERASED
+    from postpurchase.events import _subscribers
+
+    apps = {fn.__module__.split(".")[0] for fn in _subscribers[CUSTOMER_ERASED]}
+
+    assert apps == {"orders", "tracking", "notifications", "returns", "loyalty", "feedback"}
