@@ -8,8 +8,8 @@ request or task through threads and async code without being passed down every c
 """
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,23 @@ def act_as(actor: Actor) -> None:
     """Set the actor for the rest of the current context (API authentication, inside a request
     whose middleware resets it when the response is made)."""
     _current.set(actor)
+
+
+_task_tokens: dict[str, Token[Actor]] = {}
+
+
+def task_started(task_id: str, name: str) -> None:
+    """Celery's task_prerun: the task acts until it ends (an eager task inside a request too)."""
+    _task_tokens[task_id] = _current.set(Actor(ActorKind.TASK, name))
+
+
+def task_finished(task_id: str) -> None:
+    """Celery's task_postrun: whoever acted before the task acts again."""
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        # Finished in another context than it started: nothing to restore there.
+        with suppress(ValueError):
+            _current.reset(token)
 
 
 def _plain(value: Any) -> Any:

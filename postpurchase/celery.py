@@ -14,16 +14,15 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect
-def _task_is_the_actor(task: Any = None, **_: Any) -> None:
+def _task_is_the_actor(task_id: str | None = None, task: Any = None, **_: Any) -> None:
     """What a task changes is the task's doing in the audit log (the beat's sweeps and checks)."""
-    from postpurchase.audit import Actor, act_as
-    from postpurchase.models import ActorKind
+    from postpurchase.audit import task_started
 
-    act_as(Actor(ActorKind.TASK, getattr(task, "name", "")))
+    task_started(task_id or "", getattr(task, "name", ""))
 
 
 @task_postrun.connect
-def _task_done(**_: Any) -> None:
-    from postpurchase.audit import SYSTEM, act_as
+def _task_done(task_id: str | None = None, **_: Any) -> None:
+    from postpurchase.audit import task_finished
 
-    act_as(SYSTEM)
+    task_finished(task_id or "")

@@ -46,8 +46,7 @@ PERSONAL_KEYS = frozenset(
         "customer_note",
     }
 )
-# Names shorter than this are only redacted where a whole string is the name: "Li" inside another
-# customer's text is not this person.
+# Address lines shorter than this are not looked for: "Flat 3" is not this person.
 _MIN_CONTAINED = 5
 
 
@@ -66,7 +65,9 @@ class Needles:
     """What identifies one person in text: exact values and values contained in longer strings."""
 
     contained: set[str] = field(default_factory=set)  # lower-cased: emails, phones, address lines, full names
-    whole: set[str] = field(default_factory=set)  # lower-cased: first or last names alone
+    # Lower-cased first or last names alone: matched as whole words, and only in rows already known
+    # to be the person's (never searched for: "Smith" in another customer's review is not them).
+    names: set[str] = field(default_factory=set)
     phone_digits: set[str] = field(default_factory=set)  # "4915112345678": a phone however it is spaced
 
     def add_email(self, email: str) -> None:
@@ -82,8 +83,8 @@ class Needles:
     def add_name(self, *parts: str) -> None:
         parts = tuple(p.strip() for p in parts if p and p.strip())
         for part in parts:
-            (self.contained if len(part) >= _MIN_CONTAINED else self.whole).add(part.lower())
-        if len(parts) > 1:
+            self.names.update(word.lower() for word in part.split() if len(word) >= 3)
+        if len(parts) > 1 or (len(parts) == 1 and " " in parts[0]):
             self.contained.add(" ".join(parts).lower())
 
     def add_address(self, address: Any) -> None:
@@ -102,15 +103,24 @@ class Needles:
                 self.contained.add(value.strip().lower())
 
     def __bool__(self) -> bool:
-        return bool(self.contained or self.whole)
+        return bool(self.contained or self.names)
 
     def search_terms(self) -> list[str]:
-        """Substrings a database `icontains` can look for to find candidate rows."""
-        return sorted(self.contained | self.whole)
+        """Substrings a database `icontains` can look for to find rows about the person: what
+        identifies them alone (email, phone, full name, address lines), never a name part."""
+        return sorted(self.contained)
+
+    def _name_pattern(self) -> "re.Pattern[str] | None":
+        if not self.names:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(self.names)) + r")\b", re.IGNORECASE)
 
     def found_in(self, text: str) -> bool:
         lowered = text.lower()
-        if lowered.strip() in self.whole or any(n in lowered for n in self.contained):
+        if any(n in lowered for n in self.contained):
+            return True
+        pattern = self._name_pattern()
+        if pattern is not None and pattern.search(text):
             return True
         digits = _digits(text)
         return bool(digits) and any(d in digits for d in self.phone_digits)
@@ -143,8 +153,9 @@ def scrub_text(text: str, needles: Needles) -> str:
         # Form-encoded bodies (Twilio) carry `%2B4915…` and `ada%40example.com`.
         for form in {needle, quote(needle, safe=""), quote_plus(needle, safe="")}:
             text = re.sub(re.escape(form), ERASED, text, flags=re.IGNORECASE)
-    for needle in needles.whole:
-        text = re.sub(rf"\b{re.escape(needle)}\b", ERASED, text, flags=re.IGNORECASE)
+    pattern = needles._name_pattern()
+    if pattern is not None:
+        text = pattern.sub(ERASED, text)
     for digits in needles.phone_digits:
         text = text.replace(digits, ERASED)
     return text

@@ -148,3 +148,18 @@ def test_a_staff_user_with_no_store_sees_no_history_of_another_store(client, sto
     page = client.get(f"/admin/notifications/messagingsettings/{messaging.pk}/change/")
 
     assert page.status_code in (302, 404)
+
+
+def test_after_a_task_run_inside_a_request_the_request_acts_again():
+    from postpurchase.audit import Actor, acting_as, current_actor
+    from postpurchase.celery import app
+
+    @app.task(name="tests.privacy.nested")
+    def nested() -> str:
+        return str(current_actor())
+
+    with acting_as(Actor("staff", "owner")):
+        inside = nested.apply().get()
+        after = str(current_actor())
+
+    assert (inside, after) == ("task:tests.privacy.nested", "staff:owner")

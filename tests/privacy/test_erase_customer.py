@@ -138,3 +138,25 @@ def test_every_app_handles_the_erasure_event_for_its_own_tables():
     apps = {fn.__module__.split(".")[0] for fn in _subscribers[CUSTOMER_ERASED]}
 
     assert apps == {"orders", "tracking", "notifications", "returns", "loyalty", "feedback"}
+
+
+def test_a_name_alone_does_not_erase_another_customers_review(client, store):
+    from feedback.models import Review
+
+    seed_person(client, store)
+    other = place_order(store, number="#4001", email="jo@example.com", first_name="Jo", last_name="Byronsdottir")
+    Review.objects.create(
+        store=store,
+        product=other.line_items.first().product,
+        order=other,
+        rating=4,
+        body="Warm",
+        display_name="Jo B.",
+        created_at=other.placed_at,
+    )
+
+    erase(EMAIL, "--store", store.slug)
+
+    review = Review.objects.get(order=other)
+    assert (review.display_name, review.body) == ("Jo B.", "Warm")
+    assert Order.objects.get(pk=other.pk).email == "jo@example.com"
