@@ -5,12 +5,12 @@ from django.utils import timezone
 
 
 class ActorKind(models.TextChoices):
-    STAFF = "staff"  # a person signed in to the admin
-    API_KEY = "api_key"  # a machine with one of the store's API keys
-    WEBHOOK = "webhook"  # a provider's signed webhook (Shopify, a carrier, Twilio, the email provider)
-    TASK = "task"  # a Celery task (the beat's sweeps and checks)
-    COMMAND = "command"  # an ops command run by hand
-    SYSTEM = "system"  # anything else the application did on its own
+    STAFF = "staff", "Staff user"  # a person signed in to the admin
+    API_KEY = "api_key", "API key"  # a machine with one of the store's API keys
+    WEBHOOK = "webhook", "Provider webhook"  # a signed webhook (Shopify, a carrier, Twilio, the email provider)
+    TASK = "task", "Task"  # a Celery task (the beat's sweeps and checks)
+    COMMAND = "command", "Ops command"  # an ops command run by hand
+    SYSTEM = "system", "System"  # anything else the application did on its own
 
 
 class AuditEntry(models.Model):

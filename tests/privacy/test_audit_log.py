@@ -55,7 +55,7 @@ def test_the_change_page_shows_the_objects_history(client, owner, store):
     page = client.get(f"/admin/notifications/messagingsettings/{messaging.pk}/change/").content.decode()
 
     assert "Who changed what, newest first" in page
-    assert "Staff: owner" in page
+    assert "Staff user: owner" in page
     assert "cap_per_day: 1 → 3" in page
 
 
@@ -163,3 +163,15 @@ def test_after_a_task_run_inside_a_request_the_request_acts_again():
         after = str(current_actor())
 
     assert (inside, after) == ("task:tests.privacy.nested", "staff:owner")
+
+
+def test_the_order_page_shows_who_cancelled_it(api, client, owner, store):
+    order = place_order(store)
+    api.post(f"/api/v1/orders/{order.pk}/cancel/")
+    client.force_login(owner)
+
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+
+    assert "Who changed what, newest first" in page
+    assert "API key: pp_" in page
+    assert "order.cancelled" in page
