@@ -8,7 +8,7 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from notifications.holds import register_hold
 
-        from . import subscribers  # noqa: F401  (registers the event subscribers)
+        from . import privacy, subscribers  # noqa: F401  (event subscribers, erasure/export)
         from .holds import one_survey_a_month, open_problems
         from .kinds import FEEDBACK_KINDS, SURVEY_REQUEST, kinds_register
 

@@ -7,7 +7,7 @@ class LoyaltyConfig(AppConfig):
     def ready(self) -> None:
         from tracking.page_lines import register_page_line
 
-        from . import events, subscribers  # noqa: F401  (timeline wording, event subscribers)
+        from . import events, privacy, subscribers  # noqa: F401  (timeline wording, subscribers, erasure/export)
         from .kinds import kinds_register
         from .selectors import tracking_line
 

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from orders.models import Customer, Order
+from postpurchase.audit import audit_record
 
 from .models import Account, EntryKind, EntrySource, PointsEntry
 
@@ -95,6 +96,11 @@ def entry_post(
         staff_user_id=staff_user_id,
         key=key,
         created_at=now,
+    )
+    audit_record(
+        target=account,
+        action=f"points.{kind}",
+        changes={"points": points, "key": key, **({"reason": reason} if reason else {})},
     )
     account.pending += deltas.pending
     account.available += deltas.available

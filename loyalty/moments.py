@@ -6,6 +6,7 @@ redeeming, bonus or adjustment resets the clock); only available points expire, 
 """
 
 import calendar
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 
+Progress = Callable[[int, int], None]
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day `months` later, or the month's last day (31 January + 1 month = 28 February)."""
     month = moment.month - 1 + months
@@ -49,37 +53,44 @@ def _programmes() -> list[Programme]:
     return list(Programme.objects.filter(enabled=True, expiry_months__gt=0).select_related("store"))
 
 
-def points_expire(*, now: datetime | None = None) -> int:
-    """Write the expiry entry for every account whose clock ran out; returns how many expired."""
+def points_expire(*, now: datetime | None = None, dry_run: bool = False, progress: Progress | None = None) -> int:
+    """Write the expiry entry for every account whose clock ran out; returns how many expired.
+    A dry run writes each one and rolls it back (the count is exact); `progress(done, total)`."""
     now = now or timezone.now()
     expired = 0
+    candidates: list[tuple[Programme, int]] = []
     for programme in _programmes():
         cutoff = add_months(now, -programme.expiry_months)
         ids = Account.objects.filter(store=programme.store, available__gt=0, last_activity_at__lte=cutoff)
-        for account_id in ids.values_list("pk", flat=True):
-            with transaction.atomic():
-                account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
-                if account is None:  # being written right now: its activity may reset the clock
-                    continue
-                ends = expires_at(programme, account)
-                if ends is None or ends > now:
-                    continue
-                assert account.last_activity_at is not None
-                entry = entry_post(
-                    account=account,
-                    kind=EntryKind.EXPIRE,
-                    points=-account.available,
-                    deltas=loss(account, account.available),
-                    key=f"expire:{account.last_activity_at.isoformat()}",
-                    reason=f"No activity for {programme.expiry_months} months",
-                    activity=False,
-                    at=now,
-                )
-                expired += entry is not None
+        candidates += [(programme, pk) for pk in ids.values_list("pk", flat=True)]
+    for done, (programme, account_id) in enumerate(candidates, start=1):
+        if progress:
+            progress(done, len(candidates))
+        with transaction.atomic():
+            account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
+            if account is None:  # being written right now: its activity may reset the clock
+                continue
+            ends = expires_at(programme, account)
+            if ends is None or ends > now:
+                continue
+            assert account.last_activity_at is not None
+            entry = entry_post(
+                account=account,
+                kind=EntryKind.EXPIRE,
+                points=-account.available,
+                deltas=loss(account, account.available),
+                key=f"expire:{account.last_activity_at.isoformat()}",
+                reason=f"No activity for {programme.expiry_months} months",
+                activity=False,
+                at=now,
+            )
+            expired += entry is not None
+            if dry_run:
+                transaction.set_rollback(True)
     return expired
 
 
-def expiry_warnings_send(*, now: datetime | None = None) -> int:
+def expiry_warnings_send(*, now: datetime | None = None, dry_run: bool = False) -> int:
     """Warn members whose points expire within a warning's days (30, then 7): one message per
     warning and activity clock; a run that comes late sends only the nearest warning."""
     now = now or timezone.now()
@@ -113,6 +124,8 @@ def expiry_warnings_send(*, now: datetime | None = None) -> int:
                         "member": account.customer_id,
                     },
                 )
+                if dry_run:
+                    transaction.set_rollback(True)
     return sent
 
 
@@ -131,46 +144,56 @@ def _is_birthday(born: date, today: date) -> bool:
     return (born.month, born.day) == (2, 29) and not calendar.isleap(today.year) and (today.month, today.day) == (2, 28)
 
 
-def birthday_rewards_give(*, now: datetime | None = None) -> int:
+def birthday_rewards_give(
+    *, now: datetime | None = None, dry_run: bool = False, progress: Progress | None = None
+) -> int:
     """Birthday points for members whose birthday it is in their zone (else the store's), once a
-    year however often this runs; returns how many were given."""
+    year however often this runs; returns how many were given. A dry run gives each and rolls it
+    back (the count is exact); `progress(done, total)` follows the members looked at."""
     now = now or timezone.now()
     near = {(now + timedelta(days=d)).date() for d in (-1, 0, 1)}  # every zone's today is among these
     dates = Q()
     for day in near | {date(2024, 2, 29)}:
         dates |= Q(birthday__month=day.month, birthday__day=day.day)
     given = 0
-    for programme in Programme.objects.filter(enabled=True, birthday_points__gt=0).select_related("store"):
+    candidates = [
+        (programme, customer)
+        for programme in Programme.objects.filter(enabled=True, birthday_points__gt=0).select_related("store")
+        for customer in Customer.objects.filter(dates, store=programme.store, loyalty_account__isnull=False)
+    ]
+    for done, (programme, customer) in enumerate(candidates, start=1):
         store = programme.store
-        members = Customer.objects.filter(dates, store=store, loyalty_account__isnull=False)
-        for customer in members:
-            assert customer.birthday is not None
-            today = _local_today(customer, store.zone, now)
-            if not _is_birthday(customer.birthday, today):
+        if progress:
+            progress(done, len(candidates))
+        assert customer.birthday is not None
+        today = _local_today(customer, store.zone, now)
+        if not _is_birthday(customer.birthday, today):
+            continue
+        with transaction.atomic():
+            entry = bonus_give(
+                customer=customer,
+                kind=EntryKind.BONUS,
+                points=programme.birthday_points,
+                key=f"birthday:{today.year}",
+                reason="Happy birthday",
+                source=EntrySource.SYSTEM,
+            )
+            if entry is None:
                 continue
-            with transaction.atomic():
-                entry = bonus_give(
-                    customer=customer,
-                    kind=EntryKind.BONUS,
-                    points=programme.birthday_points,
-                    key=f"birthday:{today.year}",
-                    reason="Happy birthday",
-                    source=EntrySource.SYSTEM,
-                )
-                if entry is None:
-                    continue
-                given += 1
-                message_schedule_for_customer(
-                    store=store,
-                    kind=BIRTHDAY_MESSAGE,
-                    customer=customer,
-                    key=f"loyalty:birthday:{today.year}:{customer.pk}",
-                    data={"points": programme.birthday_points, "member": customer.pk},
-                )
+            given += 1
+            message_schedule_for_customer(
+                store=store,
+                kind=BIRTHDAY_MESSAGE,
+                customer=customer,
+                key=f"loyalty:birthday:{today.year}:{customer.pk}",
+                data={"points": programme.birthday_points, "member": customer.pk},
+            )
+            if dry_run:
+                transaction.set_rollback(True)
     return given
 
 
-def rewards_refund_expired(*, now: datetime | None = None) -> int:
+def rewards_refund_expired(*, now: datetime | None = None, dry_run: bool = False) -> int:
     """Give back the points of reward codes that expired unused (where the programme says so):
     an `adjust` entry keyed by the code, so once per code however often this runs. Returns how
     many codes were refunded."""
@@ -216,4 +239,6 @@ def rewards_refund_expired(*, now: datetime | None = None) -> int:
                     at=now,
                 )
                 refunded += entry is not None
+                if dry_run:
+                    transaction.set_rollback(True)
     return refunded

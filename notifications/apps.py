@@ -23,7 +23,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registered here, not by URL loading, so a Celery worker replaying webhooks has them too.
-        from . import email_events, subscribers, webhooks  # noqa: F401 - subscribers, anymail and Twilio handlers
+        from . import email_events, privacy, subscribers, webhooks  # noqa: F401 - subscribers, anymail and Twilio handlers
         from .kinds import kinds_register
         from .replenishment import kind_register as replenishment_register
 

@@ -9,6 +9,7 @@ from notifications import registry
 from notifications.registry import kind_choices, trigger_choices
 from orders.inputs import normalize_phone
 from orders.models import LOCALES, Customer, Order, Shipment, Store, normalize_email
+from postpurchase.redact import address_hash
 from postpurchase.tenancy import StoreScopedQuerySet
 
 
@@ -224,17 +225,28 @@ class Message(models.Model):
 
 class SuppressionQuerySet(StoreScopedQuerySet):
     def keys_for(self, addresses: Iterable[str]) -> set[tuple[int | None, str, str]]:
-        """(store id or None, channel, address) of every entry for these addresses, for `suppresses`."""
-        return set(self.filter(address__in=set(addresses)).values_list("store_id", "channel", "address"))
+        """(store id or None, channel, address) of every entry for these addresses, for `suppresses`:
+        entries kept as the address itself, and those an erasure kept only as its hash."""
+        plain = set(addresses)
+        return set(
+            self.filter(address__in=plain | {address_hash(a) for a in plain}).values_list(
+                "store_id", "channel", "address"
+            )
+        )
 
     def applying_to(self, *, store_id: int, channel: str, address: str) -> "SuppressionQuerySet":
         """The entries that stop `store` writing to `address`: installation-wide ones and its own."""
-        return self.filter(Q(store=None) | Q(store_id=store_id), channel=channel, address=address)
+        return self.filter(
+            Q(store=None) | Q(store_id=store_id), channel=channel, address__in=(address, address_hash(address))
+        )
 
 
 def suppresses(keys: set[tuple[int | None, str, str]], *, store_id: int, channel: str, address: str) -> bool:
-    """True if an entry in `keys` (SuppressionQuerySet.keys_for) stops `store_id` writing to `address`."""
-    return (None, channel, address) in keys or (store_id, channel, address) in keys
+    """True if an entry in `keys` (SuppressionQuerySet.keys_for) stops `store_id` writing to `address`,
+    by the address or by its hash (an erased customer's bounced address stays suppressed)."""
+    return any(
+        (store, channel, value) in keys for store in (None, store_id) for value in (address, address_hash(address))
+    )
 
 
 class Suppression(models.Model):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from notifications.consent import consent_for, consent_record
 from notifications.models import Channel, Message, Suppression
 from orders.models import Customer, Store
+from postpurchase.redact import address_hash
 
 # Twilio's own opt-out and opt-in keywords (twilio.com/docs/messaging/tutorials/advanced-opt-out).
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -90,7 +91,7 @@ def _start(phone: str, customers: list[Customer]) -> str:
     _opt_back_in(customers)
     # The installation-wide entry, whatever put the number on it: its owner just texted us from it
     # and asked for messages. A merchant's own entries for the number stay their decision.
-    Suppression.objects.filter(store=None, channel=Channel.SMS, address=phone).delete()
+    Suppression.objects.filter(store=None, channel=Channel.SMS, address__in=(phone, address_hash(phone))).delete()
     store = single_store(customers)
     return f"You are subscribed to {store.name if store else 'our'} messages again. Reply STOP to unsubscribe."
 

@@ -55,6 +55,7 @@ class StoreAdmin(StoreScopedAdmin):
             "Webhook secrets",
             {"fields": ["shopify_secret", "shopify_secret_previous", "aftership_secret", "easypost_secret"]},
         ),
+        ("Data retention", {"fields": ["webhook_retention_days", "message_retention_days"]}),
         ("Staff", {"fields": ["staff"]}),
     ]
     filter_horizontal = ["staff"]
@@ -66,7 +67,8 @@ class StoreAdmin(StoreScopedAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if request.user.is_superuser else ["slug", "staff"]
+        fields = list(super().get_readonly_fields(request, obj))  # the audit history
+        return fields if request.user.is_superuser else [*fields, "slug", "staff"]
 
     def save_model(self, request, obj, form, change):
         services.store_save(store=obj, actor=f"admin:{request.user.username}")

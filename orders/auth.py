@@ -6,6 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from postpurchase.audit import Actor, act_as
+from postpurchase.models import ActorKind
+
 from .models import ApiKey, Store
 
 
@@ -34,6 +37,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         # At most one write a minute per key, not one per request.
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        # The key is the actor of what this request changes (the audit log); the middleware resets it.
+        act_as(Actor(ActorKind.API_KEY, f"{key.prefix}… ({key.name})"))
         return StoreClient(store=key.store), key
 
     def authenticate_header(self, request) -> str:

@@ -23,6 +23,7 @@ from orders.inputs import (
     normalize_phone,
 )
 from orders.models import LOCALES, InboundWebhook, Order, OrderSource, ShipmentStatus
+from orders.privacy import requests as privacy_requests
 from orders.services import RefundLineInput, order_refund_record, order_upsert, shipment_upsert
 from postpurchase.exceptions import InvalidTransition
 from postpurchase.money import ZERO, to_money
@@ -303,10 +304,18 @@ def _refund_record(webhook: InboundWebhook, payload: dict) -> None:
     )
 
 
-def _compliance_record(webhook: InboundWebhook, payload: dict) -> None:
-    # Shopify requires a 200 for these privacy requests; the stored row is their record
-    # until we act on them.
-    logger.info("Shopify %s for store %s recorded as webhook %s", webhook.topic, webhook.store.slug, webhook.pk)
+def _customers_redact(webhook: InboundWebhook, payload: dict) -> None:
+    # The erasure also scrubs this very row's body: the request is kept, the address is not.
+    privacy_requests.customers_redact(store=webhook.store, payload=payload)
+
+
+def _customers_data_request(webhook: InboundWebhook, payload: dict) -> None:
+    paths = privacy_requests.customers_data_request(store=webhook.store, payload=payload)
+    logger.info("Shopify data request for store %s: export written to %s", webhook.store.slug, paths)
+
+
+def _shop_redact(webhook: InboundWebhook, payload: dict) -> None:
+    privacy_requests.shop_redact(store=webhook.store)
 
 
 TOPICS: dict[str, Callable[[InboundWebhook, dict], None]] = {
@@ -316,9 +325,9 @@ TOPICS: dict[str, Callable[[InboundWebhook, dict], None]] = {
     "fulfillments/create": _fulfillment_sync,
     "fulfillments/update": _fulfillment_sync,
     "refunds/create": _refund_record,
-    "customers/redact": _compliance_record,
-    "customers/data_request": _compliance_record,
-    "shop/redact": _compliance_record,
+    "customers/redact": _customers_redact,
+    "customers/data_request": _customers_data_request,
+    "shop/redact": _shop_redact,
 }
 
 

@@ -16,3 +16,11 @@ def webhooks_process_pending_task() -> int:
     for webhook_id in ids:
         webhook_process(webhook_id=webhook_id)
     return len(ids)
+
+
+@shared_task(name="orders.tasks.data_prune_task")
+def data_prune_task() -> dict[str, int]:
+    """Empty raw payloads past each store's retention (beat, daily; `prune` by hand)."""
+    from orders.privacy import data_prune
+
+    return data_prune()

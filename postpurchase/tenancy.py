@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
 
+from postpurchase.audit_admin import AuditedAdmin
 from postpurchase.safe_urls import validate_http_url
 
 
@@ -103,7 +104,7 @@ def _is_relation(model, path: str) -> bool:
     return bool(fields) and fields[-1].is_relation
 
 
-class StoreScopedAdmin(_ScopedChoices, admin.ModelAdmin):
+class StoreScopedAdmin(AuditedAdmin, _ScopedChoices, admin.ModelAdmin):
     """A staff user sees and picks only the objects of their own stores; a superuser sees all.
 
     Scoped everywhere the admin lists rows: the changelist and search (get_queryset), foreign-key

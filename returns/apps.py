@@ -6,7 +6,7 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers how the timeline words return.* events.
-        from returns import events, messages, subscribers  # noqa: F401
+        from returns import events, messages, privacy, subscribers  # noqa: F401
         from returns.claims import holds, late, timeline  # noqa: F401  (late: subscribers)
         from returns.claims import messages as claim_messages
 

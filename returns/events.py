@@ -10,6 +10,7 @@ from typing import Any
 
 from orders.events import describes, event_record
 from orders.models import DomainEvent, Order
+from postpurchase.audit import audit_record
 
 from .models import ReturnKind, ReturnRequest, ReturnStatus
 
@@ -82,7 +83,13 @@ def return_payload(rr: ReturnRequest) -> dict[str, Any]:
 
 
 def return_event_record(*, rr: ReturnRequest, actor: str = "", **extra: Any) -> DomainEvent:
-    """Record the event of the status `rr` just reached, inside the caller's transaction."""
+    """Record the event of the status `rr` just reached, inside the caller's transaction, and put
+    the move on the audit log (who: the request's staff user, API key, webhook or task)."""
+    audit_record(
+        target=rr,
+        action=RETURN_KINDS[rr.status],
+        changes={"status": rr.status, **({"by": actor} if actor else {}), **{k: v for k, v in extra.items() if v}},
+    )
     return event_record(
         kind=(CLAIM_KINDS if rr.kind == ReturnKind.CLAIM else RETURN_KINDS)[rr.status],
         store=rr.store,

@@ -56,6 +56,8 @@ def test_a_store_added_in_the_admin_has_its_flows(admin_client):
             "timezone": "UTC",
             "default_locale": "en",
             "primary_color": "#1f6feb",
+            "webhook_retention_days": 30,
+            "message_retention_days": 90,
         },
     )
 

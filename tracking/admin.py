@@ -22,7 +22,7 @@ class TrackingSettingsAdmin(StoreScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A store has one settings row; moving it to another store would leave its own without.
-        return ["store"] if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), "store"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,4 +5,4 @@ class TrackingConfig(AppConfig):
     name = "tracking"
 
     def ready(self) -> None:
-        from . import services, subscribers, webhooks  # noqa: F401 - timeline wording, event subscribers, carrier webhooks
+        from . import privacy, services, subscribers, webhooks  # noqa: F401 - erasure, timeline wording, subscribers, webhooks

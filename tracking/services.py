@@ -27,6 +27,7 @@ skipped and checked on the next run.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -76,18 +77,30 @@ class Verdict:
     latest: date | None = None  # the estimate's last day
 
 
-def shipments_check_delays(*, now: datetime | None = None, batch_size: int = BATCH) -> int:
+def shipments_check_delays(
+    *,
+    now: datetime | None = None,
+    batch_size: int = BATCH,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Flag delayed and possibly lost shipments, clear recovered ones, expire silent ones.
-    Returns how many shipments changed (0 when run again at once)."""
+    Returns how many shipments changed (0 when run again at once). A dry run does each batch's
+    work (events, notices) and rolls it back, so its count is what a real run would change;
+    `progress(done, total)` follows the batches (`check_delays`)."""
     now = now or timezone.now()
     settings: dict[int, TrackingSettings] = {}
-    changed, after = 0, 0
+    changed, after, done = 0, 0, 0
+    total = _candidates().count() if progress else 0
     while True:
         batch = list(_candidates().filter(pk__gt=after).order_by("pk").values_list("pk", "order_id")[:batch_size])
         if not batch:
             break
         after = batch[-1][0]
-        changed += _batch_check(batch, now=now, settings=settings)
+        changed += _batch_check(batch, now=now, settings=settings, dry_run=dry_run)
+        done += len(batch)
+        if progress:
+            progress(min(done, total), total)
     if changed:
         logger.info("delay check changed %d shipments", changed)
     return changed
@@ -106,7 +119,9 @@ def _candidates():
 
 
 @transaction.atomic(durable=True)
-def _batch_check(batch: list[tuple[int, int]], *, now: datetime, settings: dict[int, TrackingSettings]) -> int:
+def _batch_check(
+    batch: list[tuple[int, int]], *, now: datetime, settings: dict[int, TrackingSettings], dry_run: bool = False
+) -> int:
     orders = {
         order.pk: order
         for order in Order.objects.select_for_update(skip_locked=True, of=("self",))
@@ -128,6 +143,8 @@ def _batch_check(batch: list[tuple[int, int]], *, now: datetime, settings: dict[
         verdict = _assess(shipment, order, settings[order.store_id], problems, now)
         if verdict is not None and _apply(shipment, order, verdict, now):
             changed += 1
+    if dry_run:
+        transaction.set_rollback(True)
     return changed
 
 

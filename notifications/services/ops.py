@@ -51,16 +51,8 @@ def _resend_key(original: Message) -> str:
     return key
 
 
-@transaction.atomic(durable=True)
-def message_resend(*, message_id: int, force: bool = False, actor: str = "") -> Message:
-    """Schedule a copy of a message that reached an end (sent, failed, cancelled, ...) for now.
-
-    The copy has its own dedupe key and passes the send-time checks like any message, so a
-    resend of news that is no longer true is still cancelled when due. A suppressed message is
-    copied only with `force` (the cause may be gone, e.g. a frequency cap); a recipient on the
-    suppression list never is.
-    """
-    original = Message.objects.select_for_update().get(pk=message_id)
+def message_resend_check(original: Message, *, force: bool = False) -> None:
+    """Raise DomainError if `original` may not be resent now (`resend_message --dry-run` asks only this)."""
     if original.state not in RESENDABLE:
         raise DomainError(
             f"Message {original.pk} is {original.state}: it has not reached an end yet, so there is nothing to resend.",
@@ -78,6 +70,19 @@ def message_resend(*, message_id: int, force: bool = False, actor: str = "") -> 
             "remove it from the list first if the customer asked to hear from you again.",
             extra={"suppression": suppression.pk},
         )
+
+
+@transaction.atomic(durable=True)
+def message_resend(*, message_id: int, force: bool = False, actor: str = "") -> Message:
+    """Schedule a copy of a message that reached an end (sent, failed, cancelled, ...) for now.
+
+    The copy has its own dedupe key and passes the send-time checks like any message, so a
+    resend of news that is no longer true is still cancelled when due. A suppressed message is
+    copied only with `force` (the cause may be gone, e.g. a frequency cap); a recipient on the
+    suppression list never is.
+    """
+    original = Message.objects.select_for_update().get(pk=message_id)
+    message_resend_check(original, force=force)
     now = timezone.now()
     if original.provider_called_at:
         # A person resolved the doubt by sending a copy: the original is no longer in doubt.

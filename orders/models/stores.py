@@ -45,6 +45,14 @@ class Store(models.Model):
     aftership_secret = models.CharField(max_length=200, blank=True)
     easypost_secret = models.CharField(max_length=200, blank=True)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="stores", blank=True)
+    # Data retention (`prune`, daily on the beat): raw payloads are kept for debugging and replays,
+    # then emptied; the rows, their outcomes and the timeline stay.
+    webhook_retention_days = models.PositiveSmallIntegerField(
+        default=30, db_default=30, help_text="Days a processed webhook keeps its raw body and headers."
+    )
+    message_retention_days = models.PositiveSmallIntegerField(
+        default=90, db_default=90, help_text="Days a finished message keeps its data (what its template was given)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

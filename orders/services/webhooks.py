@@ -7,6 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders.models import InboundWebhook, Store
+from postpurchase.audit import Actor, acting_as
+from postpurchase.models import ActorKind
 from postpurchase.webhooks import handler_for
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,9 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
             handler = handler_for(webhook.provider)
             if handler is None:
                 raise LookupError(f"no handler for provider {webhook.provider!r}")
-            handler(webhook)
+            # The provider is the actor of what its webhook changes (the audit log).
+            with acting_as(Actor(ActorKind.WEBHOOK, f"{webhook.provider} {webhook.topic}".strip())):
+                handler(webhook)
             webhook.processed_at = timezone.now()
             webhook.attempts += 1
             webhook.error = ""

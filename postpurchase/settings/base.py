@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff users are the actor of what their admin requests change (the audit log).
+    "postpurchase.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -165,6 +167,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploads (return and review photos). Never served as a folder: no MEDIA_URL route exists; feedback
 # serves a review's photo only while the review is published, return photos are for staff only.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# GDPR exports (`export_customer`, Shopify's customers/data_request) are written here, one file each.
+PRIVACY_EXPORT_DIR = Path(env_str("PRIVACY_EXPORT_DIR") or VAR_DIR / "exports")
+# Provider callbacks without a store (email and SMS status) keep their raw body this many days (`prune`).
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -274,6 +280,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.insights_rollup_nightly_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Empties webhook bodies and message data past each store's retention (orders.privacy.prune).
+    "data-prune": {"task": "orders.tasks.data_prune_task", "schedule": 24 * 60 * 60.0},
     "webhooks-process-pending": {
         "task": "orders.tasks.webhooks_process_pending_task",
         "schedule": 60.0,

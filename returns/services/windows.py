@@ -12,6 +12,7 @@ the customer's tag rules) has ended. Loyalty makes pending points available on i
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -83,13 +84,21 @@ def _close_batch(order_ids: list[int], terms: Terms, *, now: datetime, actor: st
     return [order.pk for order, _ended_at in ended]
 
 
-def returns_close_windows(*, now: datetime | None = None, dry_run: bool = False, actor: str = "") -> list[int]:
-    """Close every ended return window; the ids of the orders closed (or, dry run, that would be)."""
+def returns_close_windows(
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    actor: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """Close every ended return window; the ids of the orders closed (or, dry run, that would be).
+    `progress(done, total)` follows the candidate orders, batch by batch (`close_return_windows`)."""
     now = now or timezone.now()
     closed: list[int] = []
-    for store in Store.objects.order_by("pk"):
-        terms = policy_terms(store)
-        ids = _candidate_ids(store, terms, now=now)
+    stores = [(store, policy_terms(store)) for store in Store.objects.order_by("pk")]
+    candidates = [(store, terms, _candidate_ids(store, terms, now=now)) for store, terms in stores]
+    total, done = sum(len(ids) for _, _, ids in candidates), 0
+    for _store, terms, ids in candidates:
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start : start + BATCH_SIZE]
             if dry_run:
@@ -97,4 +106,7 @@ def returns_close_windows(*, now: datetime | None = None, dry_run: bool = False,
                 closed += [order.pk for order, _ended_at in _ended(orders, terms, now=now)]
             else:
                 closed += _close_batch(batch, terms, now=now, actor=actor)
+            done += len(batch)
+            if progress:
+                progress(done, total)
     return closed

@@ -84,8 +84,8 @@ def test_the_command_dry_run_counts_without_recording(store, capsys):
     call_command("close_return_windows")
     real = capsys.readouterr().out
 
-    assert dry.strip() == "1 return windows would close."
-    assert real.strip() == "1 return windows closed."
+    assert dry.splitlines() == ["  acme: 1", "1 return windows would close. Dry run: nothing was changed."]
+    assert real.splitlines() == ["  acme: 1", "1 return windows closed."]
     assert _closed().count() == 1
 
 

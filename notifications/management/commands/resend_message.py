@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from notifications.models import Message
 from notifications.selectors import recipient_masked
-from notifications.services.ops import message_resend
+from notifications.services.ops import message_resend, message_resend_check
 from postpurchase.exceptions import DomainError
 
 
@@ -17,8 +17,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Also resend a suppressed message (the cause must be gone)."
         )
+        parser.add_argument("--dry-run", action="store_true", help="Say whether it would be resent; change nothing.")
 
-    def handle(self, *args, message_id, force, **options):
+    def handle(self, *args, message_id, force, dry_run=False, **options):
+        if dry_run:
+            original = Message.objects.filter(pk=message_id).first()
+            if original is None:
+                raise CommandError(f"No message {message_id}.")
+            try:
+                message_resend_check(original, force=force)
+            except DomainError as exc:
+                raise CommandError(exc.message) from None
+            self.stdout.write(
+                f"Would schedule a copy of message {message_id} ({original.kind} by {original.channel} "
+                f"to {recipient_masked(original.recipient)}) for now. Dry run: nothing was changed."
+            )
+            return
         try:
             copy = message_resend(message_id=message_id, force=force, actor="manage.py resend_message")
         except Message.DoesNotExist:

@@ -22,9 +22,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all", action="store_true", dest="everything", help="Also re-run webhooks already processed."
         )
+        parser.add_argument("--dry-run", action="store_true", help="List what would be replayed; process nothing.")
 
-    def handle(self, *args, everything, **options):
+    def handle(self, *args, everything, dry_run=False, **options):
         selected = self._selected(everything=everything, **options)
+        if dry_run:
+            for webhook in InboundWebhook.objects.filter(pk__in=selected).order_by("received_at", "id"):
+                state = (
+                    "processed" if webhook.processed_at else (f"error: {webhook.error}" if webhook.error else "pending")
+                )
+                self.stdout.write(f"{webhook.pk} {webhook.provider} {webhook.topic} {state}")
+            self.stdout.write(f"Would replay {len(selected)} webhooks. Dry run: nothing was processed.")
+            return
         failed = 0
         for webhook_id in selected:
             webhook = webhook_process(webhook_id=webhook_id, force=everything)
@@ -37,7 +46,8 @@ class Command(BaseCommand):
 
     def _selected(self, *, ids, provider, store, since, everything, **_options) -> list[int]:
         """Ids of the webhooks to replay, oldest first."""
-        webhooks = InboundWebhook.objects.order_by("received_at", "id")
+        # A pruned webhook (its body emptied past the store's retention) has nothing left to replay.
+        webhooks = InboundWebhook.objects.order_by("received_at", "id").exclude(body="")
         if not everything:
             webhooks = webhooks.pending()
         if ids:
