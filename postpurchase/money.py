@@ -1,6 +1,7 @@
 """Money is Decimal with two places, rounded half-up, never float."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from babel.core import UnknownLocaleError
@@ -33,11 +34,14 @@ def to_money(value: object) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=8192)
 def money_format(amount: Decimal, currency: str, locale: str = "en") -> str:
     """An amount as readers of `locale` write it: €1,299.00 in en, 1.299,00 € in de, 1 299,00 € in fr.
 
     The one money format of every customer surface (pages, emails, SMS) and the admin (CLDR data
     through Babel). An unknown locale falls back to English rather than failing a message.
+    Remembered per (amount, currency, locale): Babel takes about 0.1 ms a call, an email shows
+    half a dozen amounts, and a shop's prices repeat (the answer depends on nothing else).
     """
     try:
         return format_currency(amount, currency, locale=(locale or "en").replace("-", "_"))
