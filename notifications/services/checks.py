@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import SHA256, Concat, Lower, Trim
 
 from notifications import kinds, registry
 from notifications.flows import messaging_for
@@ -116,10 +118,22 @@ _JOINED = {
     "store_support_email": "store__support_email",
 }
 _LOOKUPS = {name: _JOINED.get(name, name) for name in Due.__dataclass_fields__}
+
+
+class _Sha256(SHA256):
+    """Django's SHA256 needs pgcrypto on PostgreSQL; the built-in sha256(bytea) (PostgreSQL 11+) does not."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+# By the address, or by its hash where an erasure kept only that (postpurchase.redact.address_hash).
+_RECIPIENT_HASH = Concat(Value("sha256:"), _Sha256(Lower(Trim(OuterRef("recipient")))))
 _SUPPRESSED = Exists(
-    Suppression.objects.filter(channel=OuterRef("channel"), address=OuterRef("recipient")).filter(
-        Q(store=None) | Q(store_id=OuterRef("store_id"))
-    )
+    Suppression.objects.filter(
+        Q(address=OuterRef("recipient")) | Q(address=_RECIPIENT_HASH), channel=OuterRef("channel")
+    ).filter(Q(store=None) | Q(store_id=OuterRef("store_id")))
 )
 
 
