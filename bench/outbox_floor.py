@@ -52,7 +52,8 @@ WITH expired AS (
 ), due AS (SELECT * FROM expired UNION ALL SELECT * FROM scheduled)
 SELECT d.id, d.store_id, d.order_id, d.customer_id, d.kind, d.channel, d.recipient, d.transactional,
        d.attempts, d.provider_called_at, o.status, c.timezone, s.timezone,
-       EXISTS (SELECT 1 FROM notifications_suppression x WHERE x.channel = d.channel AND x.address = d.recipient
+       EXISTS (SELECT 1 FROM notifications_suppression x WHERE x.channel = d.channel
+               AND x.address IN (d.recipient, 'sha256:' || encode(sha256(convert_to(lower(btrim(d.recipient)), 'UTF8')), 'hex'))
                AND (x.store_id IS NULL OR x.store_id = d.store_id))
 FROM due d JOIN orders_store s ON s.id = d.store_id
 LEFT JOIN orders_order o ON o.id = d.order_id LEFT JOIN orders_customer c ON c.id = d.customer_id
