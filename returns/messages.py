@@ -13,7 +13,7 @@ later for a carrier's API); a reissued label is sent again under its own key. A 
 needs no label and is told on `return.approved`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -78,8 +78,9 @@ KINDS = (
 )
 
 
-def kinds_register() -> None:
-    for name, label in KINDS:
+def email_kinds_register(kinds: Sequence[tuple[str, str]], sample: Callable[[Any, str], dict[str, Any]]) -> None:
+    """Returns' and claims' kinds: transactional email, each triggered by the event of its name."""
+    for name, label in kinds:
         register(
             Kind(
                 name=name,
@@ -89,11 +90,15 @@ def kinds_register() -> None:
                 channels=("email",),
                 triggers=(name,),
                 flows=(DefaultFlow(channel="email"),),
-                sample=_sample,
+                sample=sample,
                 data=template_data,
             )
         )
         trigger_label(name, label)
+
+
+def kinds_register() -> None:
+    email_kinds_register(KINDS, _sample)
 
 
 def _schedule(kind: str, event: DomainEvent, *, key: str = "") -> None:

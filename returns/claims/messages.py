@@ -9,12 +9,11 @@ are scheduled by `claims.late` (owner-scheduled: its trigger names no event).
 
 from typing import Any
 
-from notifications.registry import DefaultFlow, Kind, register, trigger_label
 from notifications.services import messages_schedule
 from orders.models import DomainEvent
 from postpurchase.events import subscribe
 from returns import events
-from returns.messages import TEMPLATES, template_data
+from returns.messages import email_kinds_register
 
 CLAIM_REQUESTED = "claim_requested"
 CLAIM_APPROVED = "claim_approved"
@@ -50,21 +49,7 @@ KINDS = (
 
 
 def kinds_register() -> None:
-    for name, label in KINDS:
-        register(
-            Kind(
-                name=name,
-                label=label,
-                app="returns",
-                templates=TEMPLATES,
-                channels=("email",),
-                triggers=(name,),
-                flows=(DefaultFlow(channel="email"),),
-                sample=_sample,
-                data=template_data,
-            )
-        )
-        trigger_label(name, label)
+    email_kinds_register(KINDS, _sample)
 
 
 def _schedule(kind: str, event: DomainEvent) -> None:
