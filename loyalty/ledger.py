@@ -12,9 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.models import Customer, Order
-from postpurchase.audit import audit_record
+from orders.events import event_record_many
+from orders.models import Customer, DomainEvent, Order
+from postpurchase.audit import audit_record, current_actor
+from postpurchase.models import ActorKind
 
+from .events import points_event_kind
 from .models import Account, EntryKind, EntrySource, PointsEntry
 
 
@@ -110,7 +113,34 @@ def entry_post(
         account.last_activity_at = now
         fields.append("last_activity_at")
     account.save(update_fields=fields)
+    _timeline_record(account=account, entry=entry)
     return entry
+
+
+def _timeline_record(*, account: Account, entry: PointsEntry) -> None:
+    """The entry's line on the order's timeline (or the customer's, for an entry of no order):
+    one INSERT from what is at hand, no read. A redemption has its own line (`reward_redeem`)."""
+    kind = points_event_kind(entry.kind)
+    if kind is None:
+        return
+    actor = current_actor()
+    event = DomainEvent(
+        store_id=account.store_id,
+        order_id=entry.order_id,
+        customer_id=account.customer_id,
+        kind=kind,
+        data={
+            "points": entry.points,
+            "entry": entry.kind,
+            "reason": entry.reason,
+            "source": entry.source,
+            "pending": account.pending,
+            "available": account.available,
+        },
+        actor="" if actor.kind == ActorKind.SYSTEM else str(actor),
+        created_at=entry.created_at,
+    )
+    event_record_many([event])
 
 
 @dataclass(frozen=True)

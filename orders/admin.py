@@ -32,6 +32,18 @@ admin.site.site_title = "Post-purchase"
 admin.site.index_title = "Merchant admin"
 
 
+def timeline_list(events: list[DomainEvent]) -> str:
+    """Events as an ordered list, each with its machine-readable time, wording and actor."""
+    return format_html(
+        '<ol class="timeline">{}</ol>',
+        format_html_join(
+            "",
+            '<li><time datetime="{}">{}</time> · {} <small>{}</small></li>',
+            ((e.created_at.isoformat(), f"{e.created_at:%Y-%m-%d %H:%M}", describe(e), e.actor) for e in events),
+        ),
+    )
+
+
 class CappedCountPaginator(Paginator):
     """Counts at most CAP + 1 rows: a COUNT(*) over millions of orders is slow on Postgres,
     and nobody pages to the 10,000th row; they search or filter instead."""
@@ -107,6 +119,35 @@ class CustomerAdmin(StoreScopedAdmin):
     ordering = ["-pk"]  # newest first, and a stable order for autocomplete's pages
     show_full_result_count = False
     paginator = CappedCountPaginator
+    readonly_fields = ["timeline"]
+    TIMELINE_SIZE = 20
+
+    @admin.display(description="Timeline")
+    def timeline(self, customer) -> str:
+        """The customer's own events, newest first: consent changes, points of no order (birthday,
+        referral, adjustments), redemptions, messages about no order. An order's events are on its page."""
+        if customer.pk is None:
+            return "No events yet."
+        events = list(
+            DomainEvent.objects.filter(customer=customer, order__isnull=True).order_by("-created_at", "-id")[
+                : self.TIMELINE_SIZE + 1
+            ]
+        )
+        if not events:
+            return "No events yet. Events about an order are on that order's page."
+        more = (
+            format_html(
+                "<p>The newest {} events are shown; older ones are in <code>export_customer</code>.</p>",
+                self.TIMELINE_SIZE,
+            )
+            if len(events) > self.TIMELINE_SIZE
+            else ""
+        )
+        return format_html(
+            "<p>Newest first. Events about an order are on that order's page.</p>{}{}",
+            timeline_list(events[: self.TIMELINE_SIZE]),
+            more,
+        )
 
 
 @admin.register(Product)
@@ -227,14 +268,7 @@ class OrderAdmin(StoreScopedAdmin):
         events = list(order.events.all())
         if not events:
             return "No events."
-        return format_html(
-            "<ol>{}</ol>",
-            format_html_join(
-                "",
-                "<li><time>{}</time> · {} <small>{}</small></li>",
-                ((f"{e.created_at:%Y-%m-%d %H:%M}", describe(e), e.actor) for e in events),
-            ),
-        )
+        return timeline_list(events)
 
     @admin.action(description="Cancel selected orders (only those not shipped)")
     def cancel(self, request, queryset):

@@ -159,15 +159,26 @@ _DESCRIBE = {
 }
 
 
+# The app whose catalogue words each kind (the package `describes` was called from).
+_OWNER = dict.fromkeys(_DESCRIBE, "orders")
+
+
 def describes(*kinds: str):
     """Register how the timeline words these event kinds: `fn(data) -> str`."""
 
     def register(fn):
         for kind in kinds:
             _DESCRIBE[kind] = fn
+            _OWNER[kind] = fn.__module__.split(".", 1)[0]
         return fn
 
     return register
+
+
+def kind_app(kind: str) -> str:
+    """The app that records and words events of `kind` (`loyalty` for `loyalty.points_pending`);
+    the kind's first word for a kind nobody described."""
+    return _OWNER.get(kind) or kind.split(".", 1)[0]
 
 
 def describe(event: DomainEvent) -> str:

@@ -47,7 +47,7 @@ def test_it_records_order_placed_on_the_timeline(api):
     response = api.post("/api/v1/orders/", ORDER, format="json")
 
     events = DomainEvent.objects.filter(order_id=response.json()["id"])
-    assert [e.kind for e in events] == ["order.placed"]
+    assert [e.kind for e in events if e.kind.startswith("order.")] == ["order.placed"]
 
 
 def test_sending_the_same_external_id_again_makes_no_duplicate(api):

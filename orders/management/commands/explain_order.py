@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.events import describe
+from orders.events import describe, kind_app
 from orders.models import DomainEvent, Store
 from orders.selectors import order_find
 
@@ -32,6 +32,6 @@ class Command(BaseCommand):
         events = DomainEvent.objects.filter(order=order).order_by("created_at", "id")
         for event in events.iterator():
             at = event.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-            app = event.kind.split(".", 1)[0]
+            app = kind_app(event.kind)
             actor = f"  ({event.actor})" if event.actor else ""
-            self.stdout.write(f"{at}  {app:<16} {describe(event)}{actor}")
+            self.stdout.write(f"{at}  {app:<14} {describe(event)}{actor}")
