@@ -4,6 +4,7 @@ import json
 import logging
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orders.models import InboundWebhook, Store
@@ -101,9 +102,23 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
     again later (an update can arrive before the order it updates). `force` re-runs a
     processed webhook: every handler is idempotent.
     """
-    with transaction.atomic():
-        webhook = _locked(InboundWebhook.objects.filter(pk=webhook_id))
-        if webhook.processed_at and not force:
+    try:
+        with transaction.atomic():
+            webhook = _locked(InboundWebhook.objects.filter(pk=webhook_id))
+            if webhook.processed_at and not force:
+                return webhook
+            handler = handler_for(webhook.provider)
+            if handler is None:
+                raise LookupError(f"no handler for provider {webhook.provider!r}")
+            handler(webhook)
+            webhook.processed_at = timezone.now()
+            webhook.attempts += 1
+            webhook.error = ""
+            webhook.save(update_fields=["processed_at", "attempts", "error"])
             return webhook
-        _process(webhook)
-        return webhook
+    except Exception as exc:  # any handler failure is recorded, never lost
+        logger.warning("webhook %s failed: %s", webhook_id, exc, exc_info=True)
+        InboundWebhook.objects.filter(pk=webhook_id).update(
+            attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return InboundWebhook.objects.get(pk=webhook_id)
