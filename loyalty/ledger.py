@@ -45,7 +45,9 @@ def account_lock(customer: Customer) -> Account:
     nothing before it should cost a round trip it does not need."""
     account = Account.objects.select_for_update().filter(customer=customer).first()
     if account is None:
-        account = Account.objects.select_for_update().get(pk=account_for(customer).pk)
+        # Made here with ON CONFLICT DO NOTHING (a concurrent writer may make it first), then locked.
+        Account.objects.bulk_create([Account(customer=customer, store_id=customer.store_id)], ignore_conflicts=True)
+        account = Account.objects.select_for_update().get(customer=customer)
     return account
 
 

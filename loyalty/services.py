@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from notifications.services import message_schedule_for_customer
@@ -33,6 +34,8 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
     if not programme.enabled:
         return None
     account = account_lock(order.customer)
+    # The tiers once, for the multiplier here and the recomputation below (ordered by threshold).
+    prefetch_related_objects([programme], "tiers")
     amount = earning_amount(programme, order)
     points = points_for(programme, amount, tier_multiplier(programme, account.tier))
     reason = f"Order {order.number}: {amount} {order.currency}"
@@ -54,7 +57,7 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
         reason=reason,
     )
     if entry is not None:
-        tier_recompute(account=account, actor=actor)
+        tier_recompute(account=account, actor=actor, programme=programme)
     return entry
 
 

@@ -62,9 +62,11 @@ def tags_with_tier(tags: list[str], tier: str) -> list[str]:
     return [*kept, f"{TIER_TAG}{tier}"] if tier else kept
 
 
-def tier_recompute(*, account: Account, actor: str = "") -> str:
-    """Set the account's tier from the trailing window; on a change, tag, record and message."""
-    programme = programme_for(account.store)
+def tier_recompute(*, account: Account, actor: str = "", programme: Programme | None = None) -> str:
+    """Set the account's tier from the trailing window; on a change, tag, record and message.
+    `programme` is the account's store's, when the caller has it already (with its tiers)."""
+    if programme is None:
+        programme = programme_for(account.store)
     tier = tier_for(programme, qualifying(programme, account))
     if tier == account.tier:
         return tier

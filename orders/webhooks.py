@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from orders.models import Store
-from orders.services import webhook_process, webhook_receive
+from orders.services import webhook_ingest
 from postpurchase.webhooks import base64_hmac_matches, declared_length, error_response, json_object, read_body
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ def shopify_webhook(request: HttpRequest, store_slug: str) -> JsonResponse:
     1. Too large: 413. Unknown store, or bad or missing signature: the same 401, so the URL does
        not tell which store slugs exist. Nothing is stored.
     2. Not a JSON object, or no topic: 400.
-    3. Store the row (deduplicated on Shopify's event id) and process it inline; 200 either way.
+    3. Store the row (deduplicated on Shopify's event id) and process it, in one transaction; 200
+       either way (a processing failure is recorded on the row).
     """
     if declared_length(request) is None:
         return error_response(400, "bad Content-Length")
@@ -53,10 +54,9 @@ def shopify_webhook(request: HttpRequest, store_slug: str) -> JsonResponse:
     headers = {name: value for name, value in request.headers.items() if name.lower().startswith(_HEADER_PREFIX)}
     # Shopify documents X-Shopify-Event-Id as the same across duplicate deliveries of one event.
     event_id = request.headers.get("X-Shopify-Event-Id") or request.headers.get("X-Shopify-Webhook-Id") or ""
-    webhook, needs_processing = webhook_receive(
+    _webhook, duplicate = webhook_ingest(
         provider="shopify", store=store, topic=topic[:100], event_id=event_id[:200], headers=headers, body=text
     )
-    if not needs_processing:
+    if duplicate:
         return JsonResponse({"ok": True, "duplicate": True})
-    webhook_process(webhook_id=webhook.pk)
     return JsonResponse({"ok": True})

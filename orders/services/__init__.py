@@ -12,7 +12,7 @@ from .orders import order_cancel, order_status_advance, order_status_sync, order
 from .refunds import RefundLineInput, order_refund_record
 from .shipments import shipment_status_expire, shipment_upsert, tracking_event_add
 from .stores import store_save
-from .webhooks import webhook_process, webhook_receive
+from .webhooks import webhook_ingest, webhook_process, webhook_receive
 
 __all__ = [
     "OrderDiscountUse",
@@ -32,6 +32,7 @@ __all__ = [
     "shipment_upsert",
     "store_save",
     "tracking_event_add",
+    "webhook_ingest",
     "webhook_process",
     "webhook_receive",
 ]

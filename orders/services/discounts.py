@@ -152,7 +152,7 @@ class OrderDiscountUse:
 
 
 def discount_redemptions_record(
-    *, store: Store, uses: list[OrderDiscountUse], actor: str = "", publish: bool = True
+    *, store: Store, uses: list[OrderDiscountUse], actor: str = "", publish: bool = True, new_orders: bool = False
 ) -> list[DiscountRedemption]:
     """Record codes used on orders, set-based: a fixed number of queries whatever the batch.
 
@@ -163,15 +163,19 @@ def discount_redemptions_record(
        took the order with it, and the merchant should see that.
     4. Write the redemptions, the codes and one `discount_code.redeemed` event each. `publish`
        False (an import) writes the events for the timeline without running subscribers.
+       `new_orders`: the orders were created in this transaction, so nothing is recorded for
+       them yet and step 1 needs no query.
     """
     if not uses:
         return []
     order_ids = {u.order_id for u in uses}
-    seen = set(
-        DiscountRedemption.objects.filter(order_id__in=order_ids)
-        .annotate(code_upper=Upper("code"))
-        .values_list("order_id", "code_upper")
-    )
+    seen: set[tuple[int, str]] = set()
+    if not new_orders:
+        seen.update(
+            DiscountRedemption.objects.filter(order_id__in=order_ids)
+            .annotate(code_upper=Upper("code"))
+            .values_list("order_id", "code_upper")
+        )
     fresh = []
     for u in sorted(uses, key=lambda u: u.at):
         key = (u.order_id, u.use.code.strip().upper())
@@ -254,10 +258,12 @@ def discount_code_redeem(*, order: Order, code: str, amount: Decimal, actor: str
     return recorded[0] if recorded else None
 
 
-def order_discounts_record(order: Order, uses: list[DiscountUse], *, actor: str) -> None:
-    """The codes an order carries, from any live ingest path (inside its transaction)."""
+def order_discounts_record(order: Order, uses: list[DiscountUse], *, actor: str, new: bool = False) -> None:
+    """The codes an order carries, from any live ingest path (inside its transaction); `new`:
+    the order was created in this transaction."""
     discount_redemptions_record(
         store=order.store,
         uses=[OrderDiscountUse(order.pk, order.customer_id, order.currency, order.placed_at, use) for use in uses],
         actor=actor,
+        new_orders=new,
     )

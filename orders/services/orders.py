@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orders import events
@@ -54,10 +55,16 @@ def _find_existing(store: Store, data: OrderInput) -> Order | None:
     """
     orders = Order.objects.select_for_update().filter(store=store)
     if data.external_id:
-        found = orders.filter(external_id=data.external_id).first()
-        if found:
+        # One query for both: at most one row each (unique per store), the platform id's first.
+        candidates = sorted(
+            orders.filter(Q(external_id=data.external_id) | Q(number=data.number)),
+            key=lambda order: order.external_id != data.external_id,
+        )
+        found = candidates[0] if candidates else None
+        if found is not None and found.external_id == data.external_id:
             return found
-    found = orders.filter(number=data.number).first()
+    else:
+        found = orders.filter(number=data.number).first()
     if found and data.external_id and found.external_id not in ("", data.external_id):
         raise DomainError(
             f"Order number {data.number} already belongs to another order.",
@@ -148,7 +155,7 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         actor=actor,
     )
     _consent_publish(order, data, source=source, actor=actor)
-    order_discounts_record(order, data.discount_codes, actor=actor)
+    order_discounts_record(order, data.discount_codes, actor=actor, new=True)
     return _cancelled_if_platform_did(order, data, actor)
 
 

@@ -1,8 +1,9 @@
 """Inbound webhooks: store first, then process, so none is lost and any can be replayed."""
 
+import json
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,6 +34,68 @@ def webhook_receive(
         return webhook, webhook.processed_at is None
 
 
+def webhook_ingest(
+    *, provider: str, store: Store, topic: str, event_id: str, headers: dict, body: str
+) -> tuple[InboundWebhook, bool]:
+    """Store a verified webhook, process it and mark it processed, in one transaction.
+
+    Returns (row, duplicate). The row is inserted first (`ON CONFLICT DO NOTHING`), so a
+    concurrent delivery of the same event waits on it and then finds it processed. The handler
+    runs in a savepoint: a failure rolls back its writes only, and is recorded on the stored
+    row, which commits either way for the sweeper or `replay_webhooks` to try again.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _INSERT_SQL.format(table=InboundWebhook._meta.db_table),
+                [provider, store.pk, topic, event_id, json.dumps(headers), body, now],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            webhook = _locked(InboundWebhook.objects.filter(provider=provider, store=store, event_id=event_id))
+            if webhook.processed_at is not None:
+                return webhook, True
+        else:
+            webhook = InboundWebhook(
+                pk=row[0], provider=provider, store=store, topic=topic, event_id=event_id, headers=headers, body=body
+            )
+            webhook.received_at, webhook.attempts, webhook.error = now, 0, ""
+        _process(webhook)
+        return webhook, False
+
+
+# The partial unique index of InboundWebhook.Meta ("webhook_event_once"): a repeated event id
+# of a provider and store inserts nothing and returns no row.
+_INSERT_SQL = """INSERT INTO {table} (provider, store_id, topic, event_id, headers, body, received_at, attempts, error)
+VALUES (%s, %s, %s, %s, %s, %s, %s, 0, '')
+ON CONFLICT (provider, store_id, event_id) WHERE NOT (event_id = '') DO NOTHING RETURNING id"""
+
+
+def _locked(rows) -> InboundWebhook:
+    # of=self: the store join is an outer one (store is nullable), which Postgres cannot lock.
+    return rows.select_for_update(of=("self",)).select_related("store").get()
+
+
+def _process(webhook: InboundWebhook) -> None:
+    """Run the handler in a savepoint and write its outcome on the row (in the caller's
+    transaction): processed, or the failure, logged."""
+    try:
+        with transaction.atomic():
+            handler = handler_for(webhook.provider)
+            if handler is None:
+                raise LookupError(f"no handler for provider {webhook.provider!r}")
+            handler(webhook)
+    except Exception as exc:  # any handler failure is recorded, never lost
+        logger.warning("webhook %s failed: %s", webhook.pk, exc, exc_info=True)
+        webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
+    else:
+        webhook.processed_at = timezone.now()
+        webhook.error = ""
+    webhook.attempts += 1
+    webhook.save(update_fields=["processed_at", "attempts", "error"])
+
+
 def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
     """Run the provider's handler on a stored webhook.
 
@@ -43,8 +106,7 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
     """
     try:
         with transaction.atomic():
-            # of=self: the store join is an outer one (store is nullable), which Postgres cannot lock.
-            webhook = InboundWebhook.objects.select_for_update(of=("self",)).select_related("store").get(pk=webhook_id)
+            webhook = _locked(InboundWebhook.objects.filter(pk=webhook_id))
             if webhook.processed_at and not force:
                 return webhook
             handler = handler_for(webhook.provider)
