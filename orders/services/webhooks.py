@@ -85,7 +85,9 @@ def _process(webhook: InboundWebhook) -> None:
             handler = handler_for(webhook.provider)
             if handler is None:
                 raise LookupError(f"no handler for provider {webhook.provider!r}")
-            handler(webhook)
+            # The provider is the actor of what its webhook changes (the audit log).
+            with acting_as(Actor(ActorKind.WEBHOOK, f"{webhook.provider} {webhook.topic}".strip())):
+                handler(webhook)
     except Exception as exc:  # any handler failure is recorded, never lost
         logger.warning("webhook %s failed: %s", webhook.pk, exc, exc_info=True)
         webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
