@@ -166,9 +166,20 @@ class BatchWriter:
         return self.product_ids
 
 
+_JSON_AT = tuple(n for n, name in enumerate(UPDATABLE) if name in _JSON)
+
+
+def _json(value) -> str:
+    # Most orders have no billing address: "{}" without the encoder.
+    return "{}" if value == {} else json.dumps(value)
+
+
 def _dumped(values: dict) -> tuple:
     """UPDATABLE values in column order, JSON as text (as tables.rows_insert wants it)."""
-    return tuple(json.dumps(values[name]) if name in _JSON else values[name] for name in UPDATABLE)
+    row = [values[name] for name in UPDATABLE]
+    for n in _JSON_AT:
+        row[n] = _json(row[n])
+    return tuple(row)
 
 
 def _existing(store: Store, orders) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
