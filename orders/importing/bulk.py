@@ -86,8 +86,14 @@ class BatchWriter:
     """
 
     MAX_PRODUCTS_REMEMBERED = 100_000
-    # Refresh the planner's statistics each time the orders created so far double from here.
+    # Refresh the planner's statistics each time the orders created so far double from here,
+    # for the columns the batch lookups filter on.
     ANALYZE_FROM = 5_000
+    LOOKED_UP = (
+        (Order, ("store", "number", "external_id")),
+        (Customer, ("store", "email")),
+        (LineItem, ("order",)),
+    )
 
     def __init__(self, *, store: Store, dry_run: bool = False):
         self.store = store
@@ -117,7 +123,7 @@ class BatchWriter:
                     raise
         self.created += 0 if self.dry_run else result.created
         if self.created >= self.analyze_at:
-            statistics_refresh(Order, Customer, LineItem)
+            statistics_refresh(*self.LOOKED_UP)
             self.analyze_at = 2 * self.created
         return result
 
