@@ -270,7 +270,10 @@ def _customers(store: Store, orders: list[OrderInput], now) -> dict[str, int]:
     wanted: dict[str, dict] = {}
     for data in orders:
         fresh = {"phone": data.phone, "first_name": data.first_name, "last_name": data.last_name, "locale": data.locale}
-        known = wanted.setdefault(data.email, fresh)
+        known = wanted.get(data.email)
+        if known is None:
+            wanted[data.email] = fresh
+            continue
         for name in _CUSTOMER_FIELDS:  # a later order may know what an earlier one did not
             known[name] = known[name] or fresh[name]
     if not wanted:
