@@ -14,6 +14,7 @@
 Not part of the test run. See bench/README.md for what the numbers mean.
 """
 
+import cProfile
 import csv
 import json
 import os
@@ -117,6 +118,10 @@ def _copy_text(value) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _quoted(column: str) -> str:
+    return f'"{column}"'
+
+
 class _CopyFile:
     def __init__(self, directory: Path, table: str, columns: list[str]):
         self.table, self.columns, self.path = table, columns, directory / f"{table}.copy"
@@ -145,6 +150,7 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
                 "external_id",
                 "created_at",
                 "updated_at",
+                "tags",
             ],
         ),
         "product": _CopyFile(
@@ -162,6 +168,8 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
                 "returnable",
                 "care_instructions",
                 "external_id",
+                "final_sale",
+                "group",
             ],
         ),
         "order": _CopyFile(
@@ -229,6 +237,7 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
                 "",
                 now,
                 now,
+                "[]",
             )
         subtotal = sum(Decimal(r["unit_price"]) * int(r["quantity"]) for r in pending)
         address = {k: first[f"ship_{k}"] for k in ("name", "line1", "city", "region", "postal_code", "country")}
@@ -260,7 +269,7 @@ def prepare_copy(csv_path: Path, directory: Path, store_id: int) -> list[_CopyFi
             if r["sku"] not in products:
                 products[r["sku"]] = len(products) + 1
                 product = (products[r["sku"]], store_id, r["sku"], r["title"], "", "", "", r["unit_price"])
-                files["product"].add(*product, "t", "", "")
+                files["product"].add(*product, "t", "", "", "f", "")
             files["item"].add(order_id, products[r["sku"]], r["sku"], r["title"], r["quantity"], r["unit_price"], "")
         data = {"number": first["order_number"], "total": first["total"], "currency": "EUR", "source": "import"}
         files["event"].add(store_id, order_id, customers[email], "order.imported", json.dumps(data), "bench", now)
@@ -281,26 +290,28 @@ def main() -> int:
     parser = parser_for(__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=None, help="import_orders --batch-size (default: its own)")
+    parser.add_argument("--database", default=SCRATCH_DB, help=f"scratch database name (default {SCRATCH_DB})")
+    parser.add_argument("--profile", help="write a cProfile of the import (only) to this file")
     args = parse_with_keep(parser)
 
     url = postgres_url("a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     if url is None:
         return 2
     cfg = dj_database_url.parse(url)
-    with scratch_database(cfg, SCRATCH_DB, admin_db=cfg["NAME"] or "postgres", keep=args.keep):
+    with scratch_database(cfg, args.database, admin_db=cfg["NAME"] or "postgres", keep=args.keep):
         # Django against the scratch database. DEBUG off: with it on, Django keeps every query in memory.
         scheme, _sep, rest = url.partition("://")
         netloc = rest.split("/", 1)[0]
-        os.environ["DATABASE_URL"] = f"{scheme}://{netloc}/{SCRATCH_DB}"
+        os.environ["DATABASE_URL"] = f"{scheme}://{netloc}/{args.database}"
         os.environ["DEBUG"] = "false"
         os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postpurchase.settings.local")
         setup_django()
-        measure(cfg, args.orders, args.batch_size)
+        measure(cfg, args.database, args.orders, args.batch_size, args.profile)
     return 0
 
 
-def measure(cfg: dict, orders: int, batch_size: int | None) -> None:
+def measure(cfg: dict, database: str, orders: int, batch_size: int | None, profile: str | None = None) -> None:
     """Steps 2-5: generate, import, COPY, print."""
     from django.core.management import call_command
     from django.db import connection
@@ -320,9 +331,16 @@ def measure(cfg: dict, orders: int, batch_size: int | None) -> None:
         options = {"verbosity": 0}
         if batch_size:
             options["batch_size"] = batch_size
+        profiler = cProfile.Profile() if profile else None
         with Stopwatch() as clock:
+            if profiler:
+                profiler.enable()
             call_command("import_orders", str(csv_path), store="bench", **options)
+            if profiler:
+                profiler.disable()
         ours = clock.seconds
+        if profiler and profile:
+            profiler.dump_stats(profile)
         rss_after = rss_mb()
         assert Order.objects.count() == orders, "not every order was imported"
         assert LineItem.objects.count() == rows
@@ -334,12 +352,12 @@ def measure(cfg: dict, orders: int, batch_size: int | None) -> None:
                 "RESTART IDENTITY CASCADE"
             )
         connection.close()
-        with psycopg.connect(conninfo(cfg, SCRATCH_DB)) as raw:
+        with psycopg.connect(conninfo(cfg, database)) as raw:
             with Stopwatch() as clock, raw.cursor() as cursor:
                 for f in copy_files:
                     with (
                         f.path.open("rb") as fh,
-                        cursor.copy(f"COPY {f.table} ({', '.join(f.columns)}) FROM STDIN") as copy,
+                        cursor.copy(f"COPY {f.table} ({', '.join(map(_quoted, f.columns))}) FROM STDIN") as copy,
                     ):
                         while chunk := fh.read(1 << 20):
                             copy.write(chunk)

@@ -1,8 +1,11 @@
 """orders_import: a file of orders into one store, streamed and written in batches."""
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from orders.inputs import OrderInput
 from orders.models import Store
@@ -91,6 +94,65 @@ def _batches(source: Source, *, tz, batch_size: int) -> Iterator[_Batch]:
     yield batch
 
 
+class _Ahead:
+    """Reads and validates the next batch in a thread while the caller writes the current one.
+
+    Reading and validating touch no database, and while a batch is written this process mostly
+    waits for PostgreSQL (COPY, the foreign-key checks at COMMIT), so the two overlap. At most
+    `depth` batches wait in the queue (plus the one being built), so memory stays flat.
+    Batches come out in file order, and each is written only after the one before committed, so
+    matching against orders already in the database is the same as without the thread.
+    No timed waits: the queue's get and put block without a timeout.
+    """
+
+    _DONE = object()
+
+    def __init__(self, batches: Iterator[_Batch], depth: int = 1):
+        self._batches = batches
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()  # a flag only; nothing waits on it
+        self._thread = threading.Thread(target=self._run, name="orders-import-reader", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for batch in self._batches:
+                if self._stop.is_set():
+                    return
+                self._queue.put(batch)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+            if not self._stop.is_set():
+                self._queue.put(exc)
+            return
+        if not self._stop.is_set():
+            self._queue.put(self._DONE)
+
+    def __enter__(self) -> Iterator[_Batch]:
+        self._thread.start()
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[_Batch]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # The reader checks the flag before each put, so after one drain at most the put it had
+        # already begun lands in the emptied queue: it cannot block, and join returns.
+        self._stop.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join()
+
+
 def orders_import(
     *,
     path: Path,
@@ -104,6 +166,7 @@ def orders_import(
     1. Recognise the format and stream the file's orders (readers).
     2. Validate each order as it passes (validation) and group the valid ones into batches of
        `batch_size` (_batches). A refused order is listed by its lines and the rest go on.
+       This runs one batch ahead, in a thread, while the batch before is written (_Ahead).
     3. Write each batch in its own transaction with a fixed number of statements
        (bulk.BatchWriter). A crash loses at most the batch in flight, and running the file
        again finishes the job: the import is idempotent.
@@ -119,20 +182,21 @@ def orders_import(
             return summary
         summary.format = FORMAT_NAMES[source.format]
         summary.notices.extend(source.notices)
-        for batch in _batches(source, tz=store.zone, batch_size=batch_size):
-            summary.warn(batch.warnings)
-            for errors in batch.refused:
-                summary.refuse(errors)
-            if batch.orders:
-                result = writer.write(batch.orders)
-                summary.created += result.created
-                summary.updated += result.updated
-                summary.skipped += result.skipped
-                for error in result.errors:
-                    summary.refuse([error])
-            summary.fatal = summary.fatal or batch.fatal
-            if on_progress:
-                on_progress(batch.bytes_read)
+        with _Ahead(_batches(source, tz=store.zone, batch_size=batch_size)) as batches:
+            for batch in batches:
+                summary.warn(batch.warnings)
+                for errors in batch.refused:
+                    summary.refuse(errors)
+                if batch.orders:
+                    result = writer.write(batch.orders)
+                    summary.created += result.created
+                    summary.updated += result.updated
+                    summary.skipped += result.skipped
+                    for error in result.errors:
+                        summary.refuse([error])
+                summary.fatal = summary.fatal or batch.fatal
+                if on_progress:
+                    on_progress(batch.bytes_read)
     summary.errors.sort()
     summary.warnings.sort()
     return summary
