@@ -80,7 +80,15 @@ def on_order_refunded(event: DomainEvent) -> None:
 def on_shipment_delayed(event: DomainEvent) -> None:
     """Apology points once per shipment and delay episode."""
     order = event.order
-    if order is None or order.customer is None or order.source == OrderSource.IMPORT:
+    if order is None or order.source == OrderSource.IMPORT:
+        return
+    _apologise(event, "apology:shipment", f"Sorry: a parcel of {order.number} is late")
+
+
+def _apologise(event: DomainEvent, key: str, reason: str) -> None:
+    """The programme's apology points for a shipment's delay episode, once per `key` and episode."""
+    order = event.order
+    if order is None or order.customer is None:
         return
     programme = programme_for(event.store)
     if not programme.enabled:
@@ -90,8 +98,8 @@ def on_shipment_delayed(event: DomainEvent) -> None:
         customer=order.customer,
         kind=EntryKind.APOLOGY,
         points=programme.apology_points,
-        key=f"apology:shipment:{shipment_id}:{episode}",
-        reason=f"Sorry: a parcel of {order.number} is late",
+        key=f"{key}:{shipment_id}:{episode}",
+        reason=reason,
         source=EntrySource.SHIPMENT,
         source_ref=str(shipment_id),
         order=order,
@@ -105,23 +113,9 @@ LATE_PARCEL_CHOSEN = "late_parcel.chosen"
 @subscribe(LATE_PARCEL_CHOSEN)
 def on_late_parcel_waited(event: DomainEvent) -> None:
     """Apology points for keeping waiting on a late parcel, once per shipment and delay episode."""
-    order = event.order
-    if event.data.get("choice") != "wait" or order is None or order.customer is None:
+    if event.data.get("choice") != "wait" or event.order is None:
         return
-    programme = programme_for(event.store)
-    if not programme.enabled:
-        return
-    shipment_id, episode = event.data.get("shipment_id"), event.data.get("episode", 1)
-    bonus_give(
-        customer=order.customer,
-        kind=EntryKind.APOLOGY,
-        points=programme.apology_points,
-        key=f"apology:wait:shipment:{shipment_id}:{episode}",
-        reason=f"Thank you for waiting for a late parcel of {order.number}",
-        source=EntrySource.SHIPMENT,
-        source_ref=str(shipment_id),
-        order=order,
-    )
+    _apologise(event, "apology:wait:shipment", f"Thank you for waiting for a late parcel of {event.order.number}")
 
 
 @subscribe(events.REVIEW_PUBLISHED)
