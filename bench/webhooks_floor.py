@@ -50,8 +50,8 @@ REDEMPTION = """INSERT INTO orders_discountredemption
     (store_id, order_id, code, amount, currency, redeemed_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, now())"""
 MESSAGE = """INSERT INTO notifications_message
     (store_id, customer_id, order_id, kind, channel, recipient, locale, transactional, send_at, dedupe_key, data,
-     state, reason, attempts, provider_message_id, last_error, created_at, updated_at)
-    VALUES (%s, %s, %s, 'order_confirmation', 'email', %s, 'en', true, now(), %s, %s, 'scheduled', '', 0, '', '',
+     state, reason, reason_code, attempts, provider_message_id, last_error, created_at, updated_at)
+    VALUES (%s, %s, %s, 'order_confirmation', 'email', %s, 'en', true, now(), %s, %s, 'scheduled', '', '', 0, '', '',
             now(), now())
     ON CONFLICT DO NOTHING"""
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from orders.events import event_record_many
 from orders.models import Customer, DomainEvent, Order
 from postpurchase.audit import audit_record, current_actor
+from postpurchase.db import create_unless_exists
 from postpurchase.models import ActorKind
 
 from .events import points_event_kind
@@ -39,16 +40,26 @@ def account_for(customer: Customer) -> Account:
 
 
 def account_lock(customer: Customer) -> Account:
-    """The customer's account, locked until the caller's transaction ends (made first if need be).
+    """The customer's account, locked until the caller's transaction ends (made first if need be)."""
+    return account_lock_or_open(customer)[0]
+
+
+def account_lock_or_open(customer: Customer) -> tuple[Account, bool]:
+    """(the customer's locked account, whether it was opened just now: then it has no entries).
 
     One statement when the account exists: the lock is what concurrent writers queue on, so
-    nothing before it should cost a round trip it does not need."""
+    nothing before it should cost a round trip it does not need. A new account is inserted with
+    ON CONFLICT DO NOTHING: the row we insert is ours until commit; one a concurrent writer
+    inserted first is then read and locked."""
     account = Account.objects.select_for_update().filter(customer=customer).first()
+    opened = False
     if account is None:
-        # Made here with ON CONFLICT DO NOTHING (a concurrent writer may make it first), then locked.
-        Account.objects.bulk_create([Account(customer=customer, store_id=customer.store_id)], ignore_conflicts=True)
-        account = Account.objects.select_for_update().get(customer=customer)
-    return account
+        account = Account(customer=customer, store_id=customer.store_id)
+        opened = create_unless_exists(account)
+        if not opened:
+            account = Account.objects.select_for_update().get(customer=customer)
+    account.customer = customer  # what the audit log names it by, without a read
+    return account, opened
 
 
 def gain(account: Account, points: int) -> Deltas:
@@ -83,10 +94,8 @@ def entry_post(
     The caller holds the lock (`account_lock`) inside its transaction. `activity` False for lines
     that are not the customer's doing (expiry), so they do not restart the expiry clock.
     """
-    if PointsEntry.objects.filter(account=account, key=key).exists():
-        return None
     now = at or timezone.now()
-    entry = PointsEntry.objects.create(
+    entry = PointsEntry(
         store_id=account.store_id,
         account=account,
         kind=kind,
@@ -102,6 +111,8 @@ def entry_post(
         key=key,
         created_at=now,
     )
+    if not create_unless_exists(entry):  # the key was written before: nothing more to do
+        return None
     audit_record(
         target=account,
         action=f"points.{kind}",

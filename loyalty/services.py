@@ -19,13 +19,13 @@ from postpurchase.exceptions import DomainError
 
 from . import events
 from .kinds import AVAILABLE_MESSAGE
-from .ledger import Deltas, account_lock, entry_post, gain, loss, order_points
+from .ledger import Deltas, account_lock, account_lock_or_open, entry_post, gain, loss, order_points
 from .models import Account, EntryKind, EntrySource, PointsEntry, Reward
 from .programme import earning_amount, points_for, programme_for, tier_multiplier
 from .tiers import tier_recompute
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # runs in order.placed's transaction, and fails with it
 def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
     """Pending points for a placed order (the tier's multiplier applies); once per order."""
     if order.customer is None or order.status == "cancelled":
@@ -33,13 +33,15 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
     programme = programme_for(order.store)
     if not programme.enabled:
         return None
-    account = account_lock(order.customer)
+    account, opened = account_lock_or_open(order.customer)
     # The tiers once, for the multiplier here and the recomputation below (ordered by threshold).
     prefetch_related_objects([programme], "tiers")
     amount = earning_amount(programme, order)
     points = points_for(programme, amount, tier_multiplier(programme, account.tier))
     reason = f"Order {order.number}: {amount} {order.currency}"
-    if programme.first_order_points and not PointsEntry.objects.filter(account=account, kind=EntryKind.EARN).exists():
+    if programme.first_order_points and (
+        opened or not PointsEntry.objects.filter(account=account, kind=EntryKind.EARN).exists()
+    ):
         # The first-order bonus rides on the order's own points: pending until its window closes,
         # gone if it is cancelled.
         points += programme.first_order_points

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from orders.inputs import (
@@ -229,8 +230,12 @@ def _first(single: str | None, many: list | None) -> str:
 def _order_sync(webhook: InboundWebhook, payload: dict) -> None:
     """orders/create, orders/updated, orders/cancelled: all carry the whole order."""
     data = order_input(payload, default_currency=webhook.store.currency)
-    try:
+    if data.cancelled_at is None:
         order_upsert(store=webhook.store, data=data, source=OrderSource.SHOPIFY, actor=ACTOR)
+        return
+    try:
+        with transaction.atomic():  # a savepoint only where a refused cancellation is recovered from
+            order_upsert(store=webhook.store, data=data, source=OrderSource.SHOPIFY, actor=ACTOR)
     except InvalidTransition as exc:
         # Shopify can cancel an order we already saw ship; ours never go back from shipped,
         # and retrying would fail forever, so keep the rest of the update and say so.

@@ -10,9 +10,10 @@ from django.utils import timezone
 from notifications import registry
 from notifications.flows import messaging_for
 from notifications.kinds import COUPON
-from notifications.models import Channel, Flow, Message
+from notifications.models import Channel, Flow, Message, MessagingSettings
 from orders.models import DiscountPurpose, DiscountValue, DomainEvent, Order
 from orders.services import discount_code_issue
+from postpurchase.db import bulk_create_new
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,11 @@ def _recipient(order: Order, channel: str) -> str:
     return order.phone or (order.customer.phone if order.customer else "")
 
 
-def _extras(kind: str, messaging, order: Order) -> dict:
+# Kinds whose scheduling decides something that must not change on a replay (`_extras`).
+DECIDED_ONCE = frozenset({COUPON})
+
+
+def _extras(kind: str, order: Order) -> dict:
     """What a kind needs decided once, when scheduled: a coupon code must not change on retry.
 
     The coupon is a real issued code (single use, for this customer), so its use on a later
@@ -42,7 +47,7 @@ def _extras(kind: str, messaging, order: Order) -> dict:
             store=order.store,
             purpose=DiscountPurpose.COUPON,
             value_type=DiscountValue.PERCENT,
-            percent=messaging.coupon_percent,
+            percent=messaging_for(order.store).coupon_percent,
             customer=order.customer,
             issued_for_order=order,
             prefix="THANKS-",
@@ -60,8 +65,10 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
     happened_at = min(_happened_at(event), now)  # a carrier clock ahead of ours is not a reason to wait
     if order is None or order.is_import or now - happened_at > STALE_AFTER:
         return 0
-    messaging = messaging_for(order.store)
-    flows = Flow.objects.filter(store=order.store, trigger=trigger, enabled=True)
+    flows = list(Flow.objects.filter(store=order.store, trigger=trigger, enabled=True))
+    if not flows and not MessagingSettings.objects.filter(store=order.store).exists():
+        messaging_for(order.store)  # the store's first message: its settings and default flows
+        flows = list(Flow.objects.filter(store=order.store, trigger=trigger, enabled=True))
     locale = order.locale or (order.customer.locale if order.customer else "") or order.store.default_locale
     wanted = []
     for flow in flows:
@@ -72,11 +79,13 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
         per_shipment = registry.is_per_shipment(flow.kind) and shipment_id
         about = f"shipment:{shipment_id}" if per_shipment else f"order:{order.pk}"
         wanted.append((flow, recipient, ":".join(filter(None, [flow.kind, flow.channel, about, episode]))))
-    # Replays find their messages already there; nothing is decided again for them (a coupon
-    # code is issued once).
-    known = set(
-        Message.objects.filter(dedupe_key__in=[key for _f, _r, key in wanted]).values_list("dedupe_key", flat=True)
-    )
+    # A replay finds its messages there and writes nothing (the unique dedupe key). Where scheduling
+    # decides something once (a coupon code is issued), it looks first, so nothing is decided again.
+    known: set[str] = set()
+    if any(flow.kind in DECIDED_ONCE for flow, _r, _k in wanted):
+        known = set(
+            Message.objects.filter(dedupe_key__in=[key for _f, _r, key in wanted]).values_list("dedupe_key", flat=True)
+        )
     rows = [
         Message(
             store=order.store,
@@ -90,15 +99,15 @@ def messages_schedule(*, trigger: str, event: DomainEvent, shipment_id: int | No
             transactional=flow.transactional,
             send_at=max(happened_at + timedelta(minutes=flow.delay_minutes), now),
             dedupe_key=key,
-            data={"trigger": trigger, "event_id": event.pk, **event.data, **_extras(flow.kind, messaging, order)},
+            data={"trigger": trigger, "event_id": event.pk, **event.data, **_extras(flow.kind, order)},
         )
         for flow, recipient, key in wanted
         if key not in known
     ]
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
-    if any(r.send_at <= now for r in rows):
+    written = bulk_create_new(rows, key="dedupe_key")
+    if any(r.send_at <= now for r in written):
         transaction.on_commit(nudge)
-    return len(rows)
+    return len(written)
 
 
 def nudge() -> None:

@@ -1,6 +1,7 @@
 """Customers and products, as orders bring them in."""
 
 from orders.models import Customer, Product, Store, normalize_email
+from postpurchase.db import create_unless_exists
 
 
 def customer_upsert(
@@ -26,9 +27,14 @@ def customer_upsert(
         "external_id": external_id,
         "birthday": birthday,
     }
-    customer, created = Customer.objects.get_or_create(store=store, email=normalize_email(email), defaults=known)
-    if created:
-        return customer
+    email = normalize_email(email)
+    customer = Customer.objects.filter(store=store, email=email).first()
+    if customer is None:
+        # No savepoint: a concurrent writer's row wins the insert, and is then read.
+        customer = Customer(store=store, email=email, **known)
+        if create_unless_exists(customer):
+            return customer
+        customer = Customer.objects.get(store=store, email=email)
     changed = [name for name, value in known.items() if value and getattr(customer, name) != value]
     for name in changed:
         setattr(customer, name, known[name])

@@ -26,6 +26,7 @@ from orders.models import (
     ShipmentStatus,
     Store,
 )
+from postpurchase.db import create_unless_exists
 from postpurchase.exceptions import DomainError, InvalidTransition
 
 from .customers import customer_upsert, products_for_skus
@@ -96,32 +97,35 @@ def _line_items_differ(order: Order, data: OrderInput) -> bool:
     return sorted(map(key, order.line_items.all())) != sorted(map(key, data.line_items))
 
 
-@transaction.atomic
 def order_upsert(*, store: Store, data: OrderInput, source: str, actor: str = "") -> tuple[Order, bool]:
     """Create the order, or update the one already known: the same order twice is one order.
 
     Returns (order, created). A new order records `order.placed`; a changed one
-    `order.updated` with the changed fields; an unchanged one records nothing.
+    `order.updated` with the changed fields; an unchanged one records nothing. Joins the
+    caller's transaction without a savepoint of its own (a failure fails the caller's block:
+    every caller lets it end there).
     """
     if problems := data.limit_problems(max_line_items=settings.ORDER_MAX_LINE_ITEMS):
         raise DomainError(
             f"Order {data.number} is refused: " + "; ".join(problems) + ".",
             extra={"number": data.number, "problems": problems},
         )
-    existing = _find_existing(store, data)
-    if existing is None:
-        try:
-            with transaction.atomic():
-                return _order_create(store=store, data=data, source=source, actor=actor), True
-        except IntegrityError:
-            # A concurrent request created it between our lookup and insert.
+    with transaction.atomic(savepoint=False):
+        existing = _find_existing(store, data)
+        if existing is None:
+            order = _order_create(store=store, data=data, source=source, actor=actor)
+            if order is not None:
+                return order, True
+            # A concurrent request created it between our lookup and insert: it is ours to update.
             existing = _find_existing(store, data)
             if existing is None:
-                raise
-    return _order_update(existing, data=data, source=source, actor=actor), False
+                raise IntegrityError(f"order {data.number} conflicts with a row that cannot be found")
+        return _order_update(existing, data=data, source=source, actor=actor), False
 
 
-def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) -> Order:
+def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) -> Order | None:
+    """The new order with its items and events; None, with nothing written, when a concurrent
+    writer inserted it first (`INSERT … ON CONFLICT DO NOTHING`: no savepoint needed)."""
     customer = customer_upsert(
         store=store,
         email=data.email,
@@ -132,7 +136,7 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         external_id=data.customer_external_id,
         birthday=data.birthday,
     )
-    order = Order.objects.create(
+    order = Order(
         store=store,
         number=data.number,
         external_id=data.external_id,
@@ -141,6 +145,8 @@ def _order_create(*, store: Store, data: OrderInput, source: str, actor: str) ->
         source=source,
         **data.order_values(),
     )
+    if not create_unless_exists(order):
+        return None
     _line_items_create(order, data)
     events.event_record(
         kind=events.ORDER_IMPORTED if source == OrderSource.IMPORT else events.ORDER_PLACED,

@@ -40,35 +40,41 @@ def webhook_ingest(
     """Store a verified webhook, process it and mark it processed, in one transaction.
 
     Returns (row, duplicate). The row is inserted first (`ON CONFLICT DO NOTHING`), so a
-    concurrent delivery of the same event waits on it and then finds it processed. The handler
-    runs in a savepoint: a failure rolls back its writes only, and is recorded on the stored
-    row, which commits either way for the sweeper or `replay_webhooks` to try again.
+    concurrent delivery of the same event waits on it and then finds it processed. It is
+    inserted already marked processed, since that is how it commits when the handler succeeds;
+    the handler runs in a savepoint, and a failure rolls back its writes only and is written on
+    the stored row, which commits either way for the sweeper or `replay_webhooks` to try again.
     """
     now = timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 _INSERT_SQL.format(table=InboundWebhook._meta.db_table),
-                [provider, store.pk, topic, event_id, json.dumps(headers), body, now],
+                [provider, store.pk, topic, event_id, json.dumps(headers), body, now, now],
             )
             row = cursor.fetchone()
         if row is None:
             webhook = _locked(InboundWebhook.objects.filter(provider=provider, store=store, event_id=event_id))
             if webhook.processed_at is not None:
                 return webhook, True
-        else:
-            webhook = InboundWebhook(
-                pk=row[0], provider=provider, store=store, topic=topic, event_id=event_id, headers=headers, body=body
-            )
-            webhook.received_at, webhook.attempts, webhook.error = now, 0, ""
-        _process(webhook)
+            _handle(webhook)
+            webhook.save(update_fields=["processed_at", "attempts", "error"])
+            return webhook, False
+        webhook = InboundWebhook(
+            pk=row[0], provider=provider, store=store, topic=topic, event_id=event_id, headers=headers, body=body
+        )
+        webhook.received_at, webhook.processed_at, webhook.attempts, webhook.error = now, now, 0, ""
+        webhook._state.adding = False
+        if not _handle(webhook):
+            webhook.save(update_fields=["processed_at", "error"])
         return webhook, False
 
 
 # The partial unique index of InboundWebhook.Meta ("webhook_event_once"): a repeated event id
-# of a provider and store inserts nothing and returns no row.
-_INSERT_SQL = """INSERT INTO {table} (provider, store_id, topic, event_id, headers, body, received_at, attempts, error)
-VALUES (%s, %s, %s, %s, %s, %s, %s, 0, '')
+# of a provider and store inserts nothing and returns no row. Inserted as processed once.
+_INSERT_SQL = """INSERT INTO {table}
+    (provider, store_id, topic, event_id, headers, body, received_at, processed_at, attempts, error)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 1, '')
 ON CONFLICT (provider, store_id, event_id) WHERE NOT (event_id = '') DO NOTHING RETURNING id"""
 
 
@@ -77,9 +83,10 @@ def _locked(rows) -> InboundWebhook:
     return rows.select_for_update(of=("self",)).select_related("store").get()
 
 
-def _process(webhook: InboundWebhook) -> None:
-    """Run the handler in a savepoint and write its outcome on the row (in the caller's
-    transaction): processed, or the failure, logged."""
+def _handle(webhook: InboundWebhook) -> bool:
+    """Run the handler in a savepoint; its outcome on `webhook` (not saved): processed, or the
+    failure, logged. Counts the attempt. Returns whether it succeeded."""
+    webhook.attempts += 1
     try:
         with transaction.atomic():
             handler = handler_for(webhook.provider)
@@ -90,12 +97,12 @@ def _process(webhook: InboundWebhook) -> None:
                 handler(webhook)
     except Exception as exc:  # any handler failure is recorded, never lost
         logger.warning("webhook %s failed: %s", webhook.pk, exc, exc_info=True)
+        webhook.processed_at = None
         webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
-    else:
-        webhook.processed_at = timezone.now()
-        webhook.error = ""
-    webhook.attempts += 1
-    webhook.save(update_fields=["processed_at", "attempts", "error"])
+        return False
+    webhook.processed_at = webhook.processed_at or timezone.now()
+    webhook.error = ""
+    return True
 
 
 def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
