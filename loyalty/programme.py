@@ -3,6 +3,7 @@
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 
 from orders.models import Order, Store
 
@@ -38,6 +39,24 @@ def programme_for(store: Store) -> Programme:
             )
     except IntegrityError:  # another request made it first
         programme = Programme.objects.get(store=store)
+    return programme
+
+
+def programme_with_tiers(store: Store) -> Programme:
+    """The store's programme with its tiers loaded (ordered by threshold): one query, the tiers
+    joined to their programme, once the programme has any (a first call makes the defaults)."""
+    tiers = list(Tier.objects.filter(programme__store=store).select_related("programme"))
+    if not tiers:
+        programme = programme_for(store)
+        prefetch_related_objects([programme], "tiers")
+        return programme
+    programme = tiers[0].programme
+    for tier in tiers:
+        tier.programme = programme
+    loaded = programme.tiers.all()
+    # What prefetch_related("tiers") leaves, from the rows at hand (Django's private names).
+    loaded._result_cache, loaded._prefetch_done = tiers, True  # type: ignore[attr-defined]
+    programme._prefetched_objects_cache = {"tiers": loaded}  # type: ignore[attr-defined]
     return programme
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from notifications.services import message_schedule_for_customer
@@ -21,7 +20,7 @@ from . import events
 from .kinds import AVAILABLE_MESSAGE
 from .ledger import Deltas, account_lock, account_lock_or_open, entry_post, gain, loss, order_points
 from .models import Account, EntryKind, EntrySource, PointsEntry, Reward
-from .programme import earning_amount, points_for, programme_for, tier_multiplier
+from .programme import earning_amount, points_for, programme_for, programme_with_tiers, tier_multiplier
 from .tiers import tier_recompute
 
 
@@ -30,12 +29,11 @@ def order_earn(*, order: Order, actor: str = "") -> PointsEntry | None:
     """Pending points for a placed order (the tier's multiplier applies); once per order."""
     if order.customer is None or order.status == "cancelled":
         return None
-    programme = programme_for(order.store)
+    # The tiers once, for the multiplier here and the recomputation below (ordered by threshold).
+    programme = programme_with_tiers(order.store)
     if not programme.enabled:
         return None
     account, opened = account_lock_or_open(order.customer)
-    # The tiers once, for the multiplier here and the recomputation below (ordered by threshold).
-    prefetch_related_objects([programme], "tiers")
     amount = earning_amount(programme, order)
     points = points_for(programme, amount, tier_multiplier(programme, account.tier))
     reason = f"Order {order.number}: {amount} {order.currency}"
