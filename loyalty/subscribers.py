@@ -82,11 +82,15 @@ def on_shipment_delayed(event: DomainEvent) -> None:
     order = event.order
     if order is None or order.source == OrderSource.IMPORT:
         return
-    _apologise(event, "apology:shipment", f"Sorry: a parcel of {order.number} is late")
+    _apologise(event, f"Sorry: a parcel of {order.number} is late")
 
 
-def _apologise(event: DomainEvent, key: str, reason: str) -> None:
-    """The programme's apology points for a shipment's delay episode, once per `key` and episode."""
+def _apologise(event: DomainEvent, reason: str) -> None:
+    """The programme's apology points for a shipment's delay episode, once per shipment and episode.
+
+    The delay itself and the customer's choice to keep waiting both apologise for the same episode,
+    so they share one key: whichever comes first credits the points, the other writes nothing.
+    """
     order = event.order
     if order is None or order.customer is None:
         return
@@ -98,7 +102,7 @@ def _apologise(event: DomainEvent, key: str, reason: str) -> None:
         customer=order.customer,
         kind=EntryKind.APOLOGY,
         points=programme.apology_points,
-        key=f"{key}:{shipment_id}:{episode}",
+        key=f"apology:shipment:{shipment_id}:{episode}",
         reason=reason,
         source=EntrySource.SHIPMENT,
         source_ref=str(shipment_id),
@@ -112,10 +116,10 @@ LATE_PARCEL_CHOSEN = "late_parcel.chosen"
 
 @subscribe(LATE_PARCEL_CHOSEN)
 def on_late_parcel_waited(event: DomainEvent) -> None:
-    """Apology points for keeping waiting on a late parcel, once per shipment and delay episode."""
+    """Keeping waiting on a late parcel: the episode's apology, unless its delay gave it already."""
     if event.data.get("choice") != "wait" or event.order is None:
         return
-    _apologise(event, "apology:wait:shipment", f"Thank you for waiting for a late parcel of {event.order.number}")
+    _apologise(event, f"Thank you for waiting for a late parcel of {event.order.number}")
 
 
 @subscribe(events.REVIEW_PUBLISHED)

@@ -13,17 +13,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
 from django.utils.html import format_html
 
 from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin
 
+from .admin_steps import StepsAdmin
 from .forms import ApproveForm, CancelForm, ReceiveForm, ReissueForm, RejectForm, ResolveForm
 from .models import (
     ITEMS_BACK,
@@ -143,8 +140,8 @@ STEPS: dict[str, str] = {
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(StoreScopedAdmin):
-    change_form_template = "admin/returns/returnrequest/change_form.html"
+class ReturnRequestAdmin(StepsAdmin):
+    steps = STEPS
     list_display = [
         "number",
         "order",
@@ -200,26 +197,12 @@ class ReturnRequestAdmin(StoreScopedAdmin):
         actor = request.user.get_username()
         self._each(request, queryset, lambda rr: return_resolve(return_id=rr.pk, actor=actor), "resolved")
 
-    # -- one return's workflow pages -----------------------------------------------------------
+    # -- one return's workflow pages (admin_steps.StepsAdmin) --------------------------------
 
-    def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view(self.step_view)
-        name = f"{self.opts.app_label}_{self.opts.model_name}_step"
-        return [path("<path:object_id>/step/<slug:step>/", view, name=name), *super().get_urls()]
+    def step_allowed(self, rr: ReturnRequest, step: str) -> bool:
+        return _step_allowed(rr, step)
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        rr = self.get_object(request, unquote(object_id))
-        steps = []
-        if rr is not None and self.has_change_permission(request, rr):
-            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_step"
-            steps = [
-                (reverse(name, args=[rr.pk, step]), label) for step, label in STEPS.items() if _step_allowed(rr, step)
-            ]
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "steps": steps})
-
-    def _form(self, step: str, rr: ReturnRequest, data: Any) -> forms.Form:
+    def step_form(self, step: str, rr: ReturnRequest, data: Any) -> forms.Form:
         if step == "receive":
             return ReceiveForm(data, request=rr)
         form_class: type[forms.Form] = {
@@ -231,7 +214,7 @@ class ReturnRequestAdmin(StoreScopedAdmin):
         }[step]
         return form_class(data)
 
-    def _run(self, step: str, rr: ReturnRequest, form: forms.Form, actor: str) -> str:
+    def step_run(self, step: str, rr: ReturnRequest, form: forms.Form, actor: str) -> str:
         data = form.cleaned_data
         if step == "approve":
             return_approve(return_id=rr.pk, actor=actor, note=data["note"])
@@ -255,38 +238,6 @@ class ReturnRequestAdmin(StoreScopedAdmin):
             return "has a new label; the customer gets it by email"
         return_cancel(return_id=rr.pk, actor=actor, reason=data["reason"])
         return "cancelled"
-
-    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        """GET: the step's form with the return's summary. POST: run the service, back to the return."""
-        if step not in STEPS:
-            raise Http404("No such step.")
-        rr = self.get_object(request, unquote(object_id))  # scoped: another store's return is a 404
-        if rr is None:
-            raise Http404("No such return.")
-        if not self.has_change_permission(request, rr):
-            raise PermissionDenied
-        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[rr.pk])
-        form = self._form(step, rr, request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                done = self._run(step, rr, form, request.user.get_username())
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                self.message_user(request, f"Return {rr.number} {done}.", messages.SUCCESS)
-                return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"{STEPS[step]}: {rr.number}",
-            "rr": rr,
-            "items": rr.items.select_related("line_item"),
-            "form": form,
-            "step": STEPS[step],
-            "allowed": _step_allowed(rr, step),
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin/returns/returnrequest/step.html", context)
 
 
 from returns.claims import admin as claims_admin  # noqa: E402, F401  (the claims queue)

@@ -17,7 +17,9 @@ Episodes. A shipment that *becomes* delayed starts a new episode (`delay_episode
 delayed nothing new is recorded (the reason is updated if another one now holds). When none holds
 any more — a scan after the promised day or after the silence, a later carrier estimate, the problem
 resolved, delivery — the flag is cleared with `shipment.delay_cleared`, so the next delay is a new
-episode with a new notice. "Late" ends at the first scan after the promised day on purpose: from then
+episode with a new notice. Delivery clears it at once, in the delivery's own transaction
+(`_delivered`), not at the next run: the tracking page stops saying "Delayed" and what waits for
+the delay to end (feedback's requests) need not wait for the beat. "Late" ends at the first scan after the promised day on purpose: from then
 on the carrier is moving the parcel, the customer has been told, and the silence rule watches it.
 
 The verdict depends only on the rows and `now`, so a second run changes nothing. Shipments are
@@ -107,7 +109,8 @@ def shipments_check_delays(
 
 
 def _candidates():
-    """Shipments on their way, and delivered ones still flagged (delivery clears the flags)."""
+    """Shipments on their way, and delivered ones still flagged (delivery clears the flags itself;
+    this catches rows flagged before it did)."""
     delivered = Q(status=ShipmentStatus.DELIVERED) | Q(delivered_at__isnull=False)
     on_the_way = ~delivered & ~Q(status=ShipmentStatus.EXPIRED)
     flagged = Q(delayed=True) | Q(possibly_lost=True)
@@ -212,7 +215,7 @@ def _assess(
     )
 
 
-def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) -> bool:
+def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime, actor: str = ACTOR) -> bool:
     """Make the shipment match its verdict; record what customers or merchants must hear of."""
     fields: list[str] = []
     record: list[tuple[str, dict]] = []
@@ -241,10 +244,25 @@ def _apply(shipment: Shipment, order: Order, verdict: Verdict, now: datetime) ->
     if fields:
         shipment.save(update_fields=[*fields, "updated_at"])
     for kind, data in record:
-        events.event_record(kind=kind, store=order.store, order=order, data=data, actor=ACTOR)
+        events.event_record(kind=kind, store=order.store, order=order, data=data, actor=actor)
     if verdict.expire:
         shipment_status_expire(shipment=shipment, at=now, actor=ACTOR)  # re-locks rows this transaction holds
     return bool(fields) or verdict.expire
+
+
+@subscribe(events.SHIPMENT_STATUS_CHANGED)
+def _delivered(event) -> None:
+    """A delivered parcel is no longer late or lost: clear its flags now, as the check would.
+
+    Runs inside the delivery's transaction (tracking_event_add holds the order's and the shipment's
+    locks), so the cleared flags and `shipment.delay_cleared` commit with the delivered status."""
+    if event.data.get("to") != ShipmentStatus.DELIVERED or event.order is None:
+        return
+    shipment = Shipment.objects.select_for_update().filter(pk=event.data.get("shipment_id")).first()
+    if shipment is None or not (shipment.delayed or shipment.possibly_lost):
+        return
+    shipment.order = event.order
+    _apply(shipment, event.order, Verdict(), timezone.now(), actor=event.actor or ACTOR)
 
 
 def shipment_promise_record(*, shipment_id: int, estimate: Estimate) -> bool:

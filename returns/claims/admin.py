@@ -5,15 +5,11 @@ services; the care settings per store. Nothing saves a claim's status by hand.""
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.contrib import admin
+from django.http import HttpRequest
 
-from postpurchase.exceptions import DomainError
 from postpurchase.tenancy import StoreScopedAdmin
+from returns.admin_steps import StepsAdmin
 from returns.forms import RejectForm
 from returns.models import Resolution, ReturnItem, ReturnRequest, ReturnStatus
 from returns.services import return_reject
@@ -61,8 +57,9 @@ class ClaimReshipInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(StoreScopedAdmin):
-    change_form_template = "admin/returns/returnrequest/change_form.html"
+class ClaimAdmin(StepsAdmin):
+    steps = STEPS
+    noun = "Claim"
     list_display = ["number", "order", "problem", "status", "resolution", "items_amount", "needs_review", "created_at"]
     list_filter = ["status", "problem", "resolution", "needs_review", "store"]
     show_facets = admin.ShowFacets.ALWAYS
@@ -77,65 +74,23 @@ class ClaimAdmin(StoreScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view(self.step_view)
-        name = f"{self.opts.app_label}_{self.opts.model_name}_step"
-        return [path("<path:object_id>/step/<slug:step>/", view, name=name), *super().get_urls()]
+    # -- one claim's workflow pages (admin_steps.StepsAdmin) ---------------------------------
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        claim = self.get_object(request, unquote(object_id))
-        steps = []
-        if claim is not None and claim.status == ReturnStatus.REQUESTED and self.has_change_permission(request, claim):
-            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_step"
-            steps = [(reverse(name, args=[claim.pk, step]), label) for step, label in STEPS.items()]
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "steps": steps})
+    def step_allowed(self, rr: ReturnRequest, step: str) -> bool:
+        return rr.status == ReturnStatus.REQUESTED
 
-    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        """GET: the step's form with the claim's summary. POST: run the service, back to the claim."""
-        if step not in STEPS:
-            raise Http404("No such step.")
-        claim = self.get_object(request, unquote(object_id))  # scoped: another store's claim is a 404
-        if claim is None:
-            raise Http404("No such claim.")
-        if not self.has_change_permission(request, claim):
-            raise PermissionDenied
-        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[claim.pk])
-        data = request.POST if request.method == "POST" else None
-        form: forms.Form = (
-            ClaimApproveForm(data, initial={"resolution": claim.resolution}) if step == "approve" else RejectForm(data)
-        )
-        if request.method == "POST" and form.is_valid():
-            actor = request.user.get_username()
-            try:
-                if step == "approve":
-                    claim_approve(
-                        claim_id=claim.pk,
-                        actor=actor,
-                        resolution=form.cleaned_data["resolution"],
-                        note=form.cleaned_data["note"],
-                    )
-                else:
-                    return_reject(return_id=claim.pk, actor=actor, reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                done = "approved and resolved" if step == "approve" else "rejected; the customer is told why"
-                self.message_user(request, f"Claim {claim.number} {done}.", messages.SUCCESS)
-                return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"{STEPS[step]}: {claim.number}",
-            "rr": claim,
-            "items": claim.items.select_related("line_item"),
-            "form": form,
-            "step": STEPS[step],
-            "allowed": claim.status == ReturnStatus.REQUESTED,
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin/returns/returnrequest/step.html", context)
+    def step_form(self, step: str, rr: ReturnRequest, data: Any) -> forms.Form:
+        if step == "approve":
+            return ClaimApproveForm(data, initial={"resolution": rr.resolution})
+        return RejectForm(data)
+
+    def step_run(self, step: str, rr: ReturnRequest, form: forms.Form, actor: str) -> str:
+        data = form.cleaned_data
+        if step == "approve":
+            claim_approve(claim_id=rr.pk, actor=actor, resolution=data["resolution"], note=data["note"])
+            return "approved and resolved"
+        return_reject(return_id=rr.pk, actor=actor, reason=data["reason"])
+        return "rejected; the customer is told why"
 
 
 @admin.register(CareSettings)

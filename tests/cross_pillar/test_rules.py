@@ -22,7 +22,7 @@ from orders.inputs import LineItemInput
 from orders.models import Customer, DomainEvent, ShipmentStatus
 from returns.claims.services import claim_approve
 from returns.services import return_approve, return_receive, return_resolve, returns_close_windows
-from tests.feedback.conftest import DELIVERED_AT, at, dispatch_on
+from tests.feedback.conftest import DELIVERED_AT, LINES, at, dispatch_on
 from tests.orders.factories import AGREED_TO_EMAIL, place_order
 from tests.returns.claim_helpers import report
 from tests.returns.factories import delivered_order as delivered_long_ago
@@ -157,3 +157,32 @@ def test_the_vip_tier_keeps_the_return_window_open_longer(client, store):
     assert Customer.objects.get(pk=vip.customer_id).tags == ["tier:gold"]
     assert "The return window closed" not in vip_page
     assert "The return window closed" in regular_page
+
+
+def test_a_late_parcel_once_delivered_is_not_delayed_and_holds_no_follow_up(store, deliver, client):
+    """tracking clears the delay with the delivery itself, not at its next check: the page stops
+    saying "Delayed" and feedback's review request goes out on its day, though no check ran since."""
+    with time_machine.travel(DELIVERED_AT - 5 * DAY, tick=False) as clock:
+        order = deliver(place_order, store, number="#1001", marketing_consent=AGREED_TO_EMAIL, line_items=LINES)
+        shipment, _ = deliver(
+            services.shipment_upsert,
+            order=order,
+            carrier="dhl",
+            tracking_number="JD1",
+            estimated_delivery=(DELIVERED_AT - 3 * DAY).date(),
+        )
+        deliver(services.tracking_event_add, shipment=shipment, occurred_at=DELIVERED_AT - 5 * DAY, status="in_transit")
+        clock.move_to(DELIVERED_AT - DAY)  # the promised day has passed without a scan
+        deliver(shipments_check_delays)
+    shipment.refresh_from_db()
+    assert shipment.delayed
+
+    at(0, deliver, services.tracking_event_add, shipment=shipment, occurred_at=DELIVERED_AT, status="delivered")
+
+    shipment.refresh_from_db()
+    assert (shipment.delayed, shipment.delay_reason) == (False, "")
+    body = client.get(links.page_path(links.order_token(order))).content.decode()
+    assert 'id="delay-heading"' not in body
+    assert "Delayed" not in body
+    assert "How is your order #1001? Tell others" in dispatch_on(7)
+    assert not Message.objects.filter(order=order, reason__contains="delayed").exists()

@@ -1,6 +1,7 @@
 """Choices when a parcel is late, driven by carrier scans and the delay check: offered once the
-delay passes the store's threshold, "wait" thanks with apology points once per episode, "reship"
-opens an auto-approved claim, and the parcel arriving closes the offer and calls off the reship."""
+delay passes the store's threshold, "wait" gets the episode's one apology unless the delay gave it
+already, "reship" opens an auto-approved claim, and the parcel arriving closes the offer and calls
+off the reship."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from orders.models import DomainEvent, Shipment, ShipmentStatus
 from returns.claims.messages import LATE_CHOICES
 from returns.claims.models import LateOffer
 from returns.models import ReturnRequest, ReturnStatus
+from tests.loyalty.factories import account
 from tests.orders.factories import place_order
 from tests.returns.factories import policy
 from tracking.services import shipments_check_delays
@@ -38,6 +40,10 @@ def clock():
 
 @pytest.fixture
 def late(store, clock, deliver):
+    return _ship_late(store, clock, deliver)
+
+
+def _ship_late(store, clock, deliver) -> Shipment:
     """Shipped Monday, promised for Wednesday, scanned Tuesday, still on its way Thursday night."""
     store.timezone = "UTC"
     store.save()
@@ -68,20 +74,38 @@ def test_the_choices_go_out_once_the_delay_passes_three_business_days(late, cloc
     assert _choices_link(clock).startswith("/returns/late/")
 
 
-def test_waiting_gives_apology_points_once_per_episode(late, clock, client):
-    programme = programme_for(late.store)
-    programme.apology_points = 100
-    programme.save()
+def test_a_customer_apologised_to_for_the_delay_who_keeps_waiting_is_credited_once(late, clock, client):
+    apologies = PointsEntry.objects.filter(kind=EntryKind.APOLOGY)
+    # The delay check that made it late apologised already (the programme's default 100 points).
+    assert [(e.points, e.key) for e in apologies] == [(100, f"apology:shipment:{late.pk}:1")]
     link = _choices_link(clock)
 
     for _ in range(2):
         response = client.post(link, {"choice": "wait"}, follow=True)
 
     assert "Thank you for your patience" in response.content.decode()
-    thanks = PointsEntry.objects.filter(kind=EntryKind.APOLOGY, key__startswith="apology:wait:")
-    assert [(e.points, e.key) for e in thanks] == [(100, f"apology:wait:shipment:{late.pk}:1")]
+    assert [(e.points, e.key) for e in apologies.all()] == [(100, f"apology:shipment:{late.pk}:1")]
+    assert account(late.order.customer).available == 100
     chosen = DomainEvent.objects.filter(kind="late_parcel.chosen", order=late.order)
     assert chosen.count() == 2  # both choices are on the timeline; the points only once
+
+
+def test_waiting_gives_the_episodes_apology_once_when_the_delay_gave_none(store, clock, deliver, client):
+    programme = programme_for(store)
+    programme.enabled = False  # loyalty was off when the parcel became late
+    programme.save()
+    late = _ship_late(store, clock, deliver)
+    programme.enabled, programme.apology_points = True, 120
+    programme.save()
+    link = _choices_link(clock)
+
+    for _ in range(2):
+        client.post(link, {"choice": "wait"}, follow=True)
+
+    thanks = PointsEntry.objects.filter(kind=EntryKind.APOLOGY)
+    assert [(e.points, e.key) for e in thanks] == [(120, f"apology:shipment:{late.pk}:1")]
+    assert thanks.get().reason == "Thank you for waiting for a late parcel of #1001"
+    assert account(late.order.customer).available == 120
 
 
 def test_asking_for_a_reship_opens_an_auto_approved_claim_and_the_parcel_arriving_calls_it_off(late, clock, client):

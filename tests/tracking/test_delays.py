@@ -193,6 +193,21 @@ def test_delivery_ends_the_delay(store, clock):
     assert event.data["delivered"] is True
 
 
+def test_delivery_ends_the_delay_and_the_lost_flag_at_once_without_waiting_for_the_check(store, clock):
+    shipment = in_transit_since_monday(store, clock)
+    clock.move_to(MONDAY + 9 * DAY)
+    shipments_check_delays()
+    assert (fresh(shipment).delayed, fresh(shipment).possibly_lost) == (True, True)
+
+    scan(shipment, ShipmentStatus.DELIVERED, MONDAY + 9 * DAY)
+
+    shipment = fresh(shipment)
+    assert (shipment.delayed, shipment.delay_reason, shipment.possibly_lost) == (False, "", False)
+    [event] = events_of("shipment.delay_cleared")
+    assert event.data["delivered"] is True
+    assert shipments_check_delays() == 0  # nothing left for the next run to do
+
+
 def test_thirty_days_without_news_expire_the_shipment(store, clock):
     shipment = in_transit_since_monday(store, clock)
 
