@@ -104,10 +104,11 @@ def _database(url: str) -> dict:
                 # How long a request waits for a connection; /healthz answers 503 after it.
                 "timeout": env_int("DB_POOL_TIMEOUT", 10),
             },
-            # Lets the few statements run on a server-side binding cursor be prepared (the outbox's
-            # per-message hand-over, notifications/services/step.py); Django's own cursors bind on
-            # the client and are never prepared. A transaction-pooling PgBouncer needs 1.21+.
+            # Parameters travel apart from the SQL text, so a statement's text repeats and psycopg
+            # prepares it on its fifth run in a connection: PostgreSQL then skips parsing and
+            # planning (ADR 0011). A transaction-pooling PgBouncer needs 1.21+.
             "prepare_threshold": 5,
+            "server_side_binding": True,
         }
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
