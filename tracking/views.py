@@ -269,7 +269,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         "steps": steps,
         "recommendations": found.recommendations,
         "care": found.care,
-        "faq": selectors.faq_for(tracking.store_id, language),
+        "faq": selectors.faq_for(tracking.store_id, tracking.content_version, language),
         "return_url": RETURNS_URL + "?" + urlencode({"token": token}),
         "problem_url": f"{RETURNS_URL}problem/{token}/",  # returns' claims (returns/views_claims.py)
         "loyalty_url": LOYALTY_URL,
