@@ -99,6 +99,19 @@ def test_a_page_is_served_again_from_this_process_until_it_is_as_old_as_the_shar
     assert len(later) > 1  # rendered again
 
 
+def test_a_page_this_process_kept_shows_a_new_scan_at_once(client, store):
+    order = place_order(store)
+    shipment = ship(order, events=1)
+    page(client, order)
+    cache.clear()  # only this process's copy remains
+
+    services.tracking_event_add(
+        shipment=shipment, occurred_at=SCANNED + timedelta(days=1), status=ShipmentStatus.IN_TRANSIT, message="Hub"
+    )
+
+    assert "Hub" in page(client, order).content.decode()
+
+
 def test_an_faq_edit_shows_at_once_even_when_the_shared_cache_lost_everything_since(client, store):
     """The store's content version lives in the database: a shared cache that restarts or evicts
     cannot bring back the version that this process's copy of the page was rendered with."""
@@ -138,3 +151,20 @@ def test_a_promo_banner_edited_in_the_admin_shows_at_once(client, store):
     )
 
     assert "Socks half price" in page(client, order).content.decode()
+
+
+def test_a_link_opened_before_still_opens_under_a_rotated_key_and_no_longer_once_the_old_key_is_dropped(
+    client, store, settings
+):
+    order = place_order(store)
+    url = links.page_path(links.order_token(order))
+    assert client.get(url).status_code == 200  # the token is known to this process now
+    old_key = settings.SECRET_KEY
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + "k" * 50, [old_key]
+    rotated = client.get(url)
+    settings.SECRET_KEY_FALLBACKS = []
+    dropped = client.get(url)
+
+    assert rotated.status_code == 200
+    assert dropped.status_code == 404
