@@ -59,7 +59,9 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
-def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
+    # Generous: on the shared 2-core machine under load, booting the workers (importing Django
+    # and the apps) has taken longer than 30 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:

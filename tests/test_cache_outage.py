@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 import postpurchase.cache
@@ -112,3 +114,16 @@ def test_healthz_answers_503_when_the_database_is_down():
     status, body = done.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503", done.stderr[-2000:]
     assert '"database": "down"' in body
+
+
+def test_with_the_cache_unreachable_a_page_seen_again_costs_one_query_not_a_rendering(client, store, unreachable_cache):
+    order = place_order(store, number="#1001", email=EMAIL)
+    ship(order, events=2)
+    page(client, order)  # rendered; the shared cache stores nothing, this process keeps a copy
+
+    with CaptureQueriesContext(connection) as again:
+        shown = page(client, order)
+
+    assert shown.status_code == 200
+    assert "Scan 1 of JD0001" in shown.content.decode()
+    assert len(again) == 1  # the version check

@@ -23,6 +23,12 @@ class TrackingSettings(models.Model):
     webhook_secret = models.CharField(max_length=200, blank=True, help_text="Signs the generic carrier webhook.")
     promo_text = models.CharField(max_length=200, blank=True, help_text="A banner on the tracking page.")
     promo_url = models.URLField(blank=True)
+    # Changes whenever the merchant edits what the tracking page shows besides the order (this
+    # row, the FAQ): part of a cached page's version (tracking.selectors.order_version), read in
+    # the same query as the order, so serving a cached page needs nothing from the shared cache.
+    # A fresh random value each time, never a counter: an admin save that writes back a row it
+    # read before another edit cannot bring back a version some cached page was rendered with.
+    content_version = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name_plural = "tracking settings"

@@ -4,16 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders import services
 from orders.inputs import LineItemInput, ShipmentItemInput
 from orders.models import ShipmentStatus
-from tests.orders.factories import place_order
+from tests.orders.factories import UserFactory, place_order
 from tests.tracking.page_helpers import SCANNED, page, ship
 from tracking import links
-from tracking.models import FaqEntry
+from tracking.models import FaqEntry, TrackingSettings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -78,7 +79,6 @@ def test_a_page_is_served_again_from_this_process_until_it_is_as_old_as_the_shar
     """The process keeps its own copy in front of the shared cache (Redis in production): still
     one query to serve it again, and never past PAGE_TTL after its rendering."""
     import time_machine
-    from django.core.cache import cache
     from django.utils import timezone
 
     from tracking.views import PAGE_TTL
@@ -97,3 +97,74 @@ def test_a_page_is_served_again_from_this_process_until_it_is_as_old_as_the_shar
 
     assert len(served_again) == 1
     assert len(later) > 1  # rendered again
+
+
+def test_a_page_this_process_kept_shows_a_new_scan_at_once(client, store):
+    order = place_order(store)
+    shipment = ship(order, events=1)
+    page(client, order)
+    cache.clear()  # only this process's copy remains
+
+    services.tracking_event_add(
+        shipment=shipment, occurred_at=SCANNED + timedelta(days=1), status=ShipmentStatus.IN_TRANSIT, message="Hub"
+    )
+
+    assert "Hub" in page(client, order).content.decode()
+
+
+def test_an_faq_edit_shows_at_once_even_when_the_shared_cache_lost_everything_since(client, store):
+    """The store's content version lives in the database: a shared cache that restarts or evicts
+    cannot bring back the version that this process's copy of the page was rendered with."""
+    entry = FaqEntry.objects.create(store=store, locale="en", question="When will it ship?", answer="Within a day.")
+    order = place_order(store)
+    page(client, order)  # kept in the shared cache and in this process
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    client.post(
+        f"/admin/tracking/faqentry/{entry.pk}/change/",
+        {"store": store.pk, "locale": "en", "question": "How fast do you ship?", "answer": "Same day.", "position": 0},
+    )
+
+    cache.clear()
+
+    assert "How fast do you ship?" in page(client, order).content.decode()
+
+
+def test_a_promo_banner_edited_in_the_admin_shows_at_once(client, store):
+    settings_row, _ = TrackingSettings.objects.get_or_create(store=store)
+    order = place_order(store)
+    page(client, order)  # now cached
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    client.post(
+        f"/admin/tracking/trackingsettings/{settings_row.pk}/change/",
+        {
+            "processing_days": 1,
+            "transit_days_min": 2,
+            "transit_days_max": 4,
+            "transit_rules": "[]",
+            "holidays": "[]",
+            "no_scan_days": 3,
+            "promo_text": "Socks half price",
+            "promo_url": "",
+            "webhook_secret": "",
+        },
+    )
+
+    assert "Socks half price" in page(client, order).content.decode()
+
+
+def test_a_link_opened_before_still_opens_under_a_rotated_key_and_no_longer_once_the_old_key_is_dropped(
+    client, store, settings
+):
+    order = place_order(store)
+    url = links.page_path(links.order_token(order))
+    assert client.get(url).status_code == 200  # the token is known to this process now
+    old_key = settings.SECRET_KEY
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + "k" * 50, [old_key]
+    rotated = client.get(url)
+    settings.SECRET_KEY_FALLBACKS = []
+    dropped = client.get(url)
+
+    assert rotated.status_code == 200
+    assert dropped.status_code == 404

@@ -4,7 +4,7 @@
 recommendations and care instructions (`tracking_page`) and the store's FAQ (`faq_for`), cached.
 """
 
-from .content import faq_for, store_content_changed, store_generation
+from .content import faq_for, store_content_changed
 from .data import (
     ORDER_STATUS_LABELS,
     SHIPMENT_STATUS_LABELS,
@@ -42,6 +42,5 @@ __all__ = [
     "order_tracking",
     "order_version",
     "store_content_changed",
-    "store_generation",
     "tracking_page",
 ]

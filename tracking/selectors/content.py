@@ -1,10 +1,11 @@
-"""What a store adds to its tracking pages (FAQ), cached, and the generation that makes its
-cached pages stale when the merchant edits that content."""
+"""What a store adds to its tracking pages (FAQ), cached, and the content version that makes
+its cached pages stale when the merchant edits that content."""
 
-from django.conf import settings
+from uuid import uuid4
+
 from django.core.cache import cache
 
-from tracking.models import FaqEntry
+from tracking.models import FaqEntry, TrackingSettings
 
 from .data import Faq
 
@@ -12,33 +13,25 @@ from .data import Faq
 FAQ_TTL = 5 * 60
 
 
-def _faq_key(store_id: int, language: str) -> str:
-    return f"tracking:faq:{store_id}:{language}"
-
-
-def _generation_key(store_id: int) -> str:
-    return f"tracking:store:{store_id}:generation"
-
-
-def store_generation(store_id: int) -> int:
-    """Bumped by `store_content_changed`: part of a tracking page's version."""
-    return cache.get(_generation_key(store_id), 0)
-
-
 def store_content_changed(store_id: int) -> None:
-    """The store's FAQ or tracking settings changed: forget its cached FAQ and make its cached
-    tracking pages stale, so a merchant sees an edit at once."""
-    cache.delete_many([_faq_key(store_id, code) for code, _name in settings.LANGUAGES])
-    key = _generation_key(store_id)
-    cache.add(key, 0, None)
-    try:
-        cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, None)
+    """The store's FAQ or tracking settings changed: make its cached tracking pages and FAQ
+    stale, so a merchant sees an edit at once.
+
+    The content version lives in the database (`TrackingSettings.content_version`), not the
+    shared cache: it changes in the edit's own transaction, so a page rendered before the edit
+    commits is rendered with the old version and is stale from the commit on, and serving a
+    cached page reads it in its one version query, with nothing from the shared cache.
+    """
+    changed = TrackingSettings.objects.filter(store_id=store_id).update(content_version=uuid4().hex)
+    if not changed:  # a store without its settings row: the defaults, saved, then a new version
+        TrackingSettings.objects.get_or_create(store_id=store_id)
+        TrackingSettings.objects.filter(store_id=store_id).update(content_version=uuid4().hex)
 
 
-def faq_for(store_id: int, language: str) -> list[Faq]:
-    key = _faq_key(store_id, language)
+def faq_for(store_id: int, content_version: str, language: str) -> list[Faq]:
+    """The store's FAQ in `language`, as of `content_version` (the tracking page's version[0]):
+    an edit changes the version, so the entry cached before it is never read again."""
+    key = f"tracking:faq:{store_id}:{content_version}:{language}"
     # The cache holds plain tuples, which read back the same after a deploy changes the classes.
     rows = cache.get(key)
     if rows is None:

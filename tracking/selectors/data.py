@@ -137,6 +137,11 @@ class OrderTracking:
     version: tuple = ()  # what `order_version` answers while none of this has changed
 
     @property
+    def content_version(self) -> str:
+        """The store's content version (FAQ, settings) this was read with: the version's first part."""
+        return self.version[0] if self.version else ""
+
+    @property
     def cancelled(self) -> bool:
         return self.status == OrderStatus.CANCELLED
 

@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connections, router
-from django.db.models import Aggregate, Count, JSONField, Max, Prefetch, Q
+from django.db.models import Aggregate, Count, JSONField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
 from orders.models import LineItem, Order, Shipment, ShipmentStatus
 from postpurchase.safe_urls import http_url
 from tracking.estimates import order_estimate, settings_for, shipment_estimate
+from tracking.models import TrackingSettings
 
-from .content import store_generation
 from .data import STEP_OF_STATUS, Brand, Event, Item, OrderTracking, ShipmentTracking
 
 
@@ -186,7 +186,7 @@ def tracking_from(order: Order) -> OrderTracking:
         promo_text=estimate_settings.promo_text,
         promo_url=http_url(estimate_settings.promo_url),
         version=_version(
-            store.pk,
+            estimate_settings.content_version,
             order.updated_at,
             max((s.updated_at for s in loaded), default=None),
             len(loaded),
@@ -211,9 +211,11 @@ def _stamp(moment: datetime | str | None) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _version(store_id: int, order_updated, shipments_updated, shipments: int, last_event: int | None, events: int):
+def _version(
+    content_version: str | None, order_updated, shipments_updated, shipments: int, last_event: int | None, events: int
+):
     return (
-        store_generation(store_id),
+        content_version or "",  # None: the store has no settings row
         _stamp(order_updated),
         _stamp(shipments_updated),
         shipments,
@@ -239,8 +241,15 @@ def _version_sql(using: str) -> str:
                 last_event=Max("shipments__events__id"),
                 event_count=Count("shipments__events"),
             )
+            .annotate(
+                content_version=Subquery(
+                    TrackingSettings.objects.filter(store_id=OuterRef("store_id")).values("content_version")[:1]
+                )
+            )
             .order_by()
-            .values_list("store_id", "updated_at", "shipments_updated", "shipment_count", "last_event", "event_count")
+            .values_list(
+                "content_version", "updated_at", "shipments_updated", "shipment_count", "last_event", "event_count"
+            )
             .query
         )
         sql, params = query.get_compiler(using).as_sql()
