@@ -12,7 +12,6 @@ and cancels the order if it says so. What differs is deliberate, for history:
   locale) but never overwrites what we know: live orders are newer than any history.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,7 +25,8 @@ from orders.models import Customer, DomainEvent, LineItem, Order, OrderSource, O
 from orders.services import OrderDiscountUse, discount_redemptions_record, products_for_skus
 from orders.services.orders import ORDER_UPDATABLE_FIELDS as UPDATABLE
 
-from .tables import among, commit_lazily, ids_reserve, rows_insert, rows_update, statistics_refresh
+from .tables import among, commit_lazily, ids_reserve, is_postgres, rows_insert, rows_update, statistics_refresh
+from .texts import json_text, moment_text
 
 ACTOR = "import_orders"
 _JSON = frozenset({"shipping_address", "billing_address"})
@@ -175,16 +175,11 @@ class BatchWriter:
 _JSON_AT = tuple(n for n, name in enumerate(UPDATABLE) if name in _JSON)
 
 
-def _json(value) -> str:
-    # Most orders have no billing address: "{}" without the encoder.
-    return "{}" if value == {} else json.dumps(value)
-
-
 def _dumped(values: dict) -> tuple:
     """UPDATABLE values in column order, JSON as text (as tables.rows_insert wants it)."""
     row = [values[name] for name in UPDATABLE]
     for n in _JSON_AT:
-        row[n] = _json(row[n])
+        row[n] = json_text(row[n])
     return tuple(row)
 
 
@@ -305,6 +300,8 @@ def _customers(store: Store, orders: list[OrderInput], now) -> dict[str, int]:
 
 def _orders_insert(store: Store, creates, customer_ids: dict[str, int], now) -> list[int]:
     order_ids = ids_reserve(Order, len(creates))
+    moment = moment_text(is_postgres())
+    placed_now = moment(now)
     rows = [
         (
             order_id,
@@ -312,10 +309,10 @@ def _orders_insert(store: Store, creates, customer_ids: dict[str, int], now) -> 
             data.number,
             data.external_id,
             customer_ids[data.email],
-            data.placed_at or now,
+            moment(data.placed_at) if data.placed_at else placed_now,
             OrderStatus.CANCELLED if data.cancelled_at else OrderStatus.PLACED,
             OrderSource.IMPORT,
-            data.cancelled_at,
+            moment(data.cancelled_at) if data.cancelled_at else None,
             *_dumped(values),
         )
         for order_id, (data, values) in zip(order_ids, creates, strict=True)
@@ -383,17 +380,18 @@ def _discounts_record(store: Store, plan: _Plan, order_ids: list[int], customer_
 
 def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:
     rows = []
+    at = moment_text(is_postgres())(now)
     for order_id, (data, values) in zip(order_ids, plan.creates, strict=True):
         payload = {"number": data.number, "total": str(values["total"]), "currency": data.currency, "source": "import"}
         rows.append(
-            (store.pk, order_id, customer_ids[data.email], events.ORDER_IMPORTED, json.dumps(payload), ACTOR, now)
+            (store.pk, order_id, customer_ids[data.email], events.ORDER_IMPORTED, json_text(payload), ACTOR, at)
         )
     for u in plan.updates:
         customer_id = u.found.customer_id
         if u.changed:
-            payload = json.dumps({"changed": u.changed})
-            rows.append((store.pk, u.found.id, customer_id, events.ORDER_UPDATED, payload, ACTOR, now))
+            payload = json_text({"changed": u.changed})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_UPDATED, payload, ACTOR, at))
         if u.cancel:
-            payload = json.dumps({"reason": "cancelled on the platform", "from": u.found.status})
-            rows.append((store.pk, u.found.id, customer_id, events.ORDER_CANCELLED, payload, ACTOR, now))
+            payload = json_text({"reason": "cancelled on the platform", "from": u.found.status})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_CANCELLED, payload, ACTOR, at))
     rows_insert(DomainEvent, _EVENT_INSERT, rows)
