@@ -8,8 +8,8 @@ new customer, so on a file of 100,000 orders this was the largest single validat
 For a cell that is "+" and 7 to 15 ASCII digits, none of that handling changes anything, so
 this runs only the steps of parse that can (phonenumbers' own functions, in parse's order):
 the country calling code, the national prefix stripped if what is left still has a possible
-length, Italian leading zeros; then the public is_possible_number and format_number. About
-four times faster. The region is not used: after a "+" phonenumbers ignores it too.
+length; then the length test that is_possible_number makes, and the E.164 text format_number
+makes. About ten times faster. The region is not used: after a "+" phonenumbers ignores it too.
 
 `e164_fast` returns None for anything else, and for a number it finds impossible, so the
 caller asks normalize_phone, which gives the verdict and its message. Tests compare both on
@@ -19,13 +19,11 @@ changes parse shows up there.
 
 import re
 
-import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat
+from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import (
     ValidationResult,
     _extract_country_code,
     _maybe_strip_national_prefix_carrier_code,
-    _set_italian_leading_zeros_for_phone_number,
     _test_number_length,
     region_code_for_country_code,
 )
@@ -37,6 +35,7 @@ _KEEP_AS_WRITTEN = (
     ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
     ValidationResult.INVALID_LENGTH,
 )
+_POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
 def e164_fast(raw: str) -> str | None:
@@ -52,13 +51,16 @@ def e164_fast(raw: str) -> str | None:
     if metadata is None:
         return None
     _carrier, stripped, _transformed = _maybe_strip_national_prefix_carrier_code(national, metadata)
-    if _test_number_length(stripped, metadata) not in _KEEP_AS_WRITTEN:
+    length = _test_number_length(stripped, metadata)
+    if length in _KEEP_AS_WRITTEN:
+        length = _test_number_length(national, metadata)
+    else:
         national = stripped
     if len(national) < 2 or len(national) > 17:  # parse's bounds on the national number
         return None
-    number = PhoneNumber(country_code=country_code)
-    _set_italian_leading_zeros_for_phone_number(national, number)
-    number.national_number = int(national)
-    if not phonenumbers.is_possible_number(number):
+    # is_possible_number: the length test of the national significant number, which is
+    # `national` as written (Italian leading zeros included); format_number(E164): "+", the
+    # calling code, that number.
+    if length not in _POSSIBLE:
         return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return f"+{country_code}{national}"
