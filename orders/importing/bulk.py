@@ -12,7 +12,6 @@ and cancels the order if it says so. What differs is deliberate, for history:
   locale) but never overwrites what we know: live orders are newer than any history.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,10 +25,11 @@ from orders.models import Customer, DomainEvent, LineItem, Order, OrderSource, O
 from orders.services import OrderDiscountUse, discount_redemptions_record, products_for_skus
 from orders.services.orders import ORDER_UPDATABLE_FIELDS as UPDATABLE
 
-from .tables import among, commit_lazily, ids_reserve, rows_insert, rows_update, statistics_refresh
+from .ready import Ready
+from .tables import among, commit_lazily, ids_reserve, is_postgres, rows_insert, rows_update, statistics_refresh
+from .texts import json_text, moment_text
 
 ACTOR = "import_orders"
-_JSON = frozenset({"shipping_address", "billing_address"})
 _CUSTOMER_FIELDS = ("phone", "first_name", "last_name", "locale")
 _ORDER_INSERT = ("id", "store_id", "number", "external_id", "customer_id", "placed_at", "status", "source")
 _ORDER_INSERT += ("cancelled_at", *UPDATABLE)
@@ -62,8 +62,7 @@ class _Existing:
 
 @dataclass(slots=True)
 class _Update:
-    data: OrderInput
-    values: dict
+    ready: Ready
     found: _Existing
     changed: list[str]
     cancel: bool
@@ -71,7 +70,7 @@ class _Update:
 
 @dataclass
 class _Plan:
-    creates: list[tuple[OrderInput, dict]] = field(default_factory=list)
+    creates: list[Ready] = field(default_factory=list)
     updates: list[_Update] = field(default_factory=list)
     replaced: list[tuple[int, OrderInput]] = field(default_factory=list)  # (order id, input): items rewritten
     known: list[KnownOrder] = field(default_factory=list)  # known orders, changed or not
@@ -102,7 +101,7 @@ class BatchWriter:
         self.created = 0
         self.analyze_at = self.ANALYZE_FROM
 
-    def write(self, orders: list[tuple[int, OrderInput]]) -> BatchResult:
+    def write(self, orders: list[Ready]) -> BatchResult:
         """Write one batch in its own transaction; a dry run does all of it, then rolls it back.
 
         If another writer inserted one of these orders (or customers, products) between our
@@ -127,7 +126,7 @@ class BatchWriter:
             self.analyze_at = 2 * self.created
         return result
 
-    def _write(self, orders: list[tuple[int, OrderInput]]) -> BatchResult:
+    def _write(self, orders: list[Ready]) -> BatchResult:
         """The batch algorithm: about 15 statements per batch, never one per order.
 
         1. Read the orders these already are, locked: by platform id, then by number.
@@ -145,12 +144,12 @@ class BatchWriter:
         now = timezone.now()
         by_number, by_external = _existing(self.store, orders)  # 1.
         plan = _plan(orders, by_number, by_external)  # 2.
-        to_write = [data for data, _values in plan.creates] + [data for _id, data in plan.replaced]
+        to_write = [r.data for r in plan.creates] + [data for _id, data in plan.replaced]
         product_ids = self._products([item for data in to_write for item in data.line_items])  # 3.
-        customer_ids = _customers(self.store, [data for data, _values in plan.creates], now)  # 4.
+        customer_ids = _customers(self.store, plan.creates, now)  # 4.
         order_ids = _orders_insert(self.store, plan.creates, customer_ids, now)  # 5.
         _orders_update(plan.updates, now)  # 6.
-        created = [(order_id, data) for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)]
+        created = [(order_id, r.data) for order_id, r in zip(order_ids, plan.creates, strict=True)]
         _items_write(created + plan.replaced, [order_id for order_id, _data in plan.replaced], product_ids)  # 7.
         _events_record(self.store, plan, order_ids, customer_ids, now)  # 8.
         _consent_publish(self.store, plan, customer_ids, now)  # 9.
@@ -172,25 +171,9 @@ class BatchWriter:
         return self.product_ids
 
 
-_JSON_AT = tuple(n for n, name in enumerate(UPDATABLE) if name in _JSON)
-
-
-def _json(value) -> str:
-    # Most orders have no billing address: "{}" without the encoder.
-    return "{}" if value == {} else json.dumps(value)
-
-
-def _dumped(values: dict) -> tuple:
-    """UPDATABLE values in column order, JSON as text (as tables.rows_insert wants it)."""
-    row = [values[name] for name in UPDATABLE]
-    for n in _JSON_AT:
-        row[n] = _json(row[n])
-    return tuple(row)
-
-
-def _existing(store: Store, orders) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
-    numbers = {data.number for _line, data in orders}
-    external_ids = {data.external_id for _line, data in orders if data.external_id}
+def _existing(store: Store, orders: list[Ready]) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
+    numbers = {r.data.number for r in orders}
+    external_ids = {r.data.external_id for r in orders if r.data.external_id}
     matching = among(Order, "number", numbers)
     if external_ids:
         matching = Q(matching) | Q(among(Order, "external_id", external_ids, not_blank=True))
@@ -211,11 +194,12 @@ def _existing(store: Store, orders) -> tuple[dict[str, _Existing], dict[str, _Ex
     return by_number, by_external
 
 
-def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Existing]) -> _Plan:
+def _plan(orders: list[Ready], by_number: dict[str, _Existing], by_external: dict[str, _Existing]) -> _Plan:
     plan = _Plan()
-    matched: list[tuple[int, OrderInput, _Existing]] = []
+    matched: list[tuple[Ready, _Existing]] = []
     claimed: dict[int, int] = {}
-    for line, data in orders:
+    for ready in orders:
+        line, data = ready.line, ready.data
         found = by_external.get(data.external_id) if data.external_id else None
         if found is None:
             found = by_number.get(data.number)
@@ -224,17 +208,17 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
                 plan.result.errors.append((line, message))
                 continue
         if found is None:
-            plan.creates.append((data, data.order_values()))
+            plan.creates.append(ready)
         elif found.id in claimed:
             message = f"order {data.number} is the same order as the one on line {claimed[found.id]}"
             plan.result.errors.append((line, message))
         else:
             claimed[found.id] = line
-            matched.append((line, data, found))
+            matched.append((ready, found))
     if not matched:
         return plan
 
-    ids = [found.id for _line, _data, found in matched]
+    ids = [found.id for _ready, found in matched]
     current_items: dict[int, list[tuple]] = defaultdict(list)
     for order_id, *key in LineItem.objects.filter(among(LineItem, "order", ids)).values_list(
         "order_id", "sku", "title", "quantity", "unit_price"
@@ -242,14 +226,14 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
         current_items[order_id].append(tuple(key))
     shipped = set(Shipment.objects.filter(among(Shipment, "order", ids)).values_list("order_id", flat=True))
 
-    for line, data, found in matched:
+    for ready, found in matched:
+        line, data, values = ready.line, ready.data, ready.values
         cancel = data.cancelled_at is not None and found.status != OrderStatus.CANCELLED
         if cancel and (found.id in shipped or found.status != OrderStatus.PLACED):
             plan.result.errors.append((line, f"order {data.number} cannot be cancelled: items have already shipped"))
             continue
         # Even an unchanged order may carry consent or codes that a first import of the file lacked.
         plan.known.append((found.id, found.customer_id, data))
-        values = data.order_values()
         changed = [name for name in UPDATABLE if found.values[name] != values[name]]
         if data.external_id and not found.external_id:
             changed.append("external_id")  # first sent without one: adopt the platform's id
@@ -259,23 +243,21 @@ def _plan(orders, by_number: dict[str, _Existing], by_external: dict[str, _Exist
                 changed.append("line_items")
                 plan.replaced.append((found.id, data))
         if changed or cancel:
-            plan.updates.append(_Update(data, values, found, changed, cancel))
+            plan.updates.append(_Update(ready, found, changed, cancel))
         else:
             plan.result.skipped += 1
     return plan
 
 
-def _customers(store: Store, orders: list[OrderInput], now) -> dict[str, int]:
+def _customers(store: Store, orders: list[Ready], now) -> dict[str, int]:
     """Customer ids by email for these orders: the unknown inserted, blanks of the known filled."""
-    wanted: dict[str, dict] = {}
-    for data in orders:
-        fresh = {"phone": data.phone, "first_name": data.first_name, "last_name": data.last_name, "locale": data.locale}
-        known = wanted.get(data.email)
+    wanted: dict[str, list[str]] = {}  # email: values of _CUSTOMER_FIELDS
+    for ready in orders:
+        known = wanted.get(ready.data.email)
         if known is None:
-            wanted[data.email] = fresh
-            continue
-        for name in _CUSTOMER_FIELDS:  # a later order may know what an earlier one did not
-            known[name] = known[name] or fresh[name]
+            wanted[ready.data.email] = list(ready.customer)
+        elif not all(known):  # a later order may know what an earlier one did not
+            wanted[ready.data.email] = [old or new for old, new in zip(known, ready.customer, strict=True)]
     if not wanted:
         return {}
     ids: dict[str, int] = {}
@@ -287,38 +269,36 @@ def _customers(store: Store, orders: list[OrderInput], now) -> dict[str, int]:
     )
     for customer_id, email, *stored in stored_rows:
         ids[email] = customer_id
-        merged = [old or wanted[email][name] for name, old in zip(_CUSTOMER_FIELDS, stored, strict=True)]
+        merged = [old or new for old, new in zip(stored, wanted[email], strict=True)]
         if merged != stored:
             fills.append((*merged, now, customer_id))
     rows_update(Customer, (*_CUSTOMER_FIELDS, "updated_at"), fills)
 
     new = [email for email in wanted if email not in ids]
     new_ids = ids_reserve(Customer, len(new))
-    rows = [
-        (customer_id, store.pk, email, *(wanted[email][name] for name in _CUSTOMER_FIELDS))
-        for customer_id, email in zip(new_ids, new, strict=True)
-    ]
+    rows = [(customer_id, store.pk, email, *wanted[email]) for customer_id, email in zip(new_ids, new, strict=True)]
     rows_insert(Customer, ("id", "store_id", "email", *_CUSTOMER_FIELDS), rows)
     ids.update(zip(new, new_ids, strict=True))
     return ids
 
 
-def _orders_insert(store: Store, creates, customer_ids: dict[str, int], now) -> list[int]:
+def _orders_insert(store: Store, creates: list[Ready], customer_ids: dict[str, int], now) -> list[int]:
     order_ids = ids_reserve(Order, len(creates))
+    placed_now = moment_text(is_postgres())(now)
     rows = [
         (
             order_id,
             store.pk,
-            data.number,
-            data.external_id,
-            customer_ids[data.email],
-            data.placed_at or now,
-            OrderStatus.CANCELLED if data.cancelled_at else OrderStatus.PLACED,
+            r.data.number,
+            r.data.external_id,
+            customer_ids[r.data.email],
+            r.placed_at or placed_now,
+            OrderStatus.PLACED if r.cancelled_at is None else OrderStatus.CANCELLED,
             OrderSource.IMPORT,
-            data.cancelled_at,
-            *_dumped(values),
+            r.cancelled_at,
+            *r.dumped,
         )
-        for order_id, (data, values) in zip(order_ids, creates, strict=True)
+        for order_id, r in zip(order_ids, creates, strict=True)
     ]
     rows_insert(Order, _ORDER_INSERT, rows)
     return order_ids
@@ -327,10 +307,10 @@ def _orders_insert(store: Store, creates, customer_ids: dict[str, int], now) -> 
 def _orders_update(updates: list[_Update], now) -> None:
     rows = [
         (
-            *_dumped(u.values),
-            u.found.external_id or u.data.external_id,
+            *u.ready.dumped,
+            u.found.external_id or u.ready.data.external_id,
             OrderStatus.CANCELLED if u.cancel else u.found.status,
-            u.data.cancelled_at if u.cancel else None,
+            u.ready.data.cancelled_at if u.cancel else None,
             now,
             u.found.id,
         )
@@ -354,7 +334,7 @@ def _items_write(orders: list[tuple[int, OrderInput]], replace_ids: list[int], p
 def _consent_publish(store: Store, plan: _Plan, customer_ids: dict[str, int], now) -> None:
     """Consent is not history to hide like events: what a customer agreed to at checkout is
     what they agreed to, and the keeper ignores statements older than what it holds."""
-    orders = [(customer_ids[data.email], data) for data, _values in plan.creates]
+    orders = [(customer_ids[r.data.email], r.data) for r in plan.creates]
     orders += [(customer_id, data) for _order_id, customer_id, data in plan.known]
     statements = [
         statement
@@ -370,8 +350,7 @@ def _discounts_record(store: Store, plan: _Plan, order_ids: list[int], customer_
     """History's redemptions are written for the timeline but, like the other events, handed
     to no subscriber; a store credit used in them still loses that amount (once: replays skip)."""
     orders = [
-        (order_id, customer_ids[data.email], data)
-        for order_id, (data, _values) in zip(order_ids, plan.creates, strict=True)
+        (order_id, customer_ids[r.data.email], r.data) for order_id, r in zip(order_ids, plan.creates, strict=True)
     ] + plan.known
     uses = [
         OrderDiscountUse(order_id, customer_id, data.currency, data.placed_at or now, use)
@@ -383,17 +362,15 @@ def _discounts_record(store: Store, plan: _Plan, order_ids: list[int], customer_
 
 def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:
     rows = []
-    for order_id, (data, values) in zip(order_ids, plan.creates, strict=True):
-        payload = {"number": data.number, "total": str(values["total"]), "currency": data.currency, "source": "import"}
-        rows.append(
-            (store.pk, order_id, customer_ids[data.email], events.ORDER_IMPORTED, json.dumps(payload), ACTOR, now)
-        )
+    at = moment_text(is_postgres())(now)
+    for order_id, r in zip(order_ids, plan.creates, strict=True):
+        rows.append((store.pk, order_id, customer_ids[r.data.email], events.ORDER_IMPORTED, r.imported, ACTOR, at))
     for u in plan.updates:
         customer_id = u.found.customer_id
         if u.changed:
-            payload = json.dumps({"changed": u.changed})
-            rows.append((store.pk, u.found.id, customer_id, events.ORDER_UPDATED, payload, ACTOR, now))
+            payload = json_text({"changed": u.changed})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_UPDATED, payload, ACTOR, at))
         if u.cancel:
-            payload = json.dumps({"reason": "cancelled on the platform", "from": u.found.status})
-            rows.append((store.pk, u.found.id, customer_id, events.ORDER_CANCELLED, payload, ACTOR, now))
+            payload = json_text({"reason": "cancelled on the platform", "from": u.found.status})
+            rows.append((store.pk, u.found.id, customer_id, events.ORDER_CANCELLED, payload, ACTOR, at))
     rows_insert(DomainEvent, _EVENT_INSERT, rows)

@@ -12,6 +12,8 @@ from orders.models import Store
 
 from .bulk import BatchWriter
 from .readers import FORMAT_NAMES, ImportFileError, Source, source_open
+from .ready import Ready, order_ready
+from .tables import is_postgres
 from .validation import order_check
 
 BATCH_SIZE = 2000
@@ -49,7 +51,7 @@ class ImportSummary:
 class _Batch:
     """Valid orders ready to write, and what was found wrong in the file since the last batch."""
 
-    orders: list[tuple[int, OrderInput]] = field(default_factory=list)
+    orders: list[Ready] = field(default_factory=list)
     refused: list[list[tuple[int, str]]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     numbers: set[str] = field(default_factory=set)
@@ -60,15 +62,16 @@ class _Batch:
     def holds(self, data: OrderInput) -> bool:
         return data.number in self.numbers or (data.external_id and data.external_id in self.external_ids)
 
-    def add(self, line: int, data: OrderInput) -> None:
-        self.orders.append((line, data))
+    def add(self, ready: Ready) -> None:
+        data = ready.data
+        self.orders.append(ready)
         self.numbers.add(data.number)
         if data.external_id:
             self.external_ids.add(data.external_id)
 
 
-def _batches(source: Source, *, tz, batch_size: int) -> Iterator[_Batch]:
-    """Validate the file's orders and group the valid ones into batches.
+def _batches(source: Source, *, tz, batch_size: int, postgres: bool) -> Iterator[_Batch]:
+    """Validate the file's orders, make the valid ones ready to write and group them into batches.
 
     An order already in the batch (same number or platform id) closes the batch first, so a
     repeat is a later copy of the order, exactly as if a second run imported it.
@@ -87,7 +90,7 @@ def _batches(source: Source, *, tz, batch_size: int) -> Iterator[_Batch]:
             if data is None:
                 batch.refused.append(checked.errors)
             else:
-                batch.add(checked.line, data)
+                batch.add(order_ready(checked.line, data, postgres=postgres))
     except ImportFileError as exc:
         batch.fatal = str(exc)
     batch.bytes_read = source.bytes_read
@@ -182,7 +185,8 @@ def orders_import(
             return summary
         summary.format = FORMAT_NAMES[source.format]
         summary.notices.extend(source.notices)
-        with _Ahead(_batches(source, tz=store.zone, batch_size=batch_size)) as batches:
+        batches_read = _batches(source, tz=store.zone, batch_size=batch_size, postgres=is_postgres())
+        with _Ahead(batches_read) as batches:
             for batch in batches:
                 summary.warn(batch.warnings)
                 for errors in batch.refused:

@@ -9,6 +9,7 @@ model later does not break the import.
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -76,7 +77,7 @@ def among(model: type[models.Model], name: str, values, *, not_blank: bool = Fal
     """A filter "`name` is one of `values`" that stays a single parameter on PostgreSQL.
 
     `name__in` makes one placeholder per value; with thousands of them per batch, building
-    the query costs more than running it. `= ANY(%s)` sends one array.
+    the query costs more than running it. `= ANY(%s)` sends one array, as one literal.
 
     `not_blank` adds `<> ''`, for a column whose unique index is partial on that condition:
     PostgreSQL proves the condition from `= ANY(array)` only for arrays of up to 100 values,
@@ -85,9 +86,25 @@ def among(model: type[models.Model], name: str, values, *, not_blank: bool = Fal
     values = list(values)
     if not is_postgres():
         return Q(**{f"{name}__in": values})
-    column = f"{_qn(model._meta.db_table)}.{_qn(model._meta.get_field(name).column)}"
-    sql = f"{column} = ANY(%s)" + (f" AND {column} <> ''" if not_blank else "")
-    return RawSQL(sql, (values,), output_field=models.BooleanField())  # noqa: S611 - names from _meta, values bound
+    field = model._meta.get_field(name)
+    column = f"{_qn(model._meta.db_table)}.{_qn(field.column)}"
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    literal, kind = array_literal(values, integers=isinstance(target, models.IntegerField))
+    sql = f"{column} = ANY(%s::{kind}[])" + (f" AND {column} <> ''" if not_blank else "")
+    return RawSQL(sql, (literal,), output_field=models.BooleanField())  # noqa: S611 - names from _meta, values bound
+
+
+def array_literal(values: list, *, integers: bool) -> tuple[str, str]:
+    """(PostgreSQL array literal, element type) of a list of integers or of strings.
+
+    psycopg adapts a list element by element in Python; for the few thousand values of a
+    batch that cost more than the query. Every string element is double-quoted, so only
+    backslash and the double quote need escaping (PostgreSQL's array input syntax).
+    """
+    if integers:
+        return "{" + ",".join(map(str, values)) + "}", "bigint"
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in map(str, values))
+    return "{" + ",".join(quoted) + "}", "text"
 
 
 def statistics_refresh(*tables: tuple[type[models.Model], tuple[str, ...]]) -> None:
@@ -136,11 +153,15 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     meta = model._meta
     with connection.cursor() as cursor:
         if is_postgres():
+            # Usually one unbroken run: then only its ends come back, not `count` rows.
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL"
+                " ELSE array_agg(id ORDER BY id) END"
+                " FROM (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id FROM generate_series(1, %s)) AS reserved",
                 [meta.db_table, meta.pk.column, count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            first, last, scattered = cursor.fetchone()
+            return list(range(first, last + 1)) if scattered is None else list(scattered)
         cursor.execute(f"SELECT MAX({_qn(meta.pk.column)}) FROM {_qn(meta.db_table)}")  # noqa: S608 - names from _meta
         top = cursor.fetchone()[0] or 0
         if connection.vendor == "sqlite":
@@ -159,6 +180,8 @@ def rows_insert(model: type[models.Model], fields: tuple[str, ...], rows: list[t
     extra = _defaults(cols)
     with connection.cursor() as cursor:
         if is_postgres():
+            # psycopg's own text for a datetime, made once for the batch (see texts.py).
+            extra = tuple(str(v) if isinstance(v, datetime) else v for v in extra)
             # cursor.cursor is psycopg's own cursor, on the connection and transaction Django holds.
             with cursor.cursor.copy(f"COPY {cols.table} ({cols.names}) FROM STDIN") as copy:
                 write = copy.write_row
