@@ -104,11 +104,12 @@ def _database(url: str) -> dict:
                 # How long a request waits for a connection; /healthz answers 503 after it.
                 "timeout": env_int("DB_POOL_TIMEOUT", 10),
             },
-            # Parameters travel apart from the SQL text, so a statement's text repeats and psycopg
-            # prepares it on its fifth run in a connection: PostgreSQL then skips parsing and
-            # planning (ADR 0011). A transaction-pooling PgBouncer needs 1.21+.
+            # Lets the few statements run on a server-side binding cursor be prepared (the outbox's
+            # per-message hand-over, notifications/services/step.py). Django's own cursors bind on
+            # the client unless DB_SERVER_SIDE_BINDING is set: measured, not yet the default (ADR
+            # 0011). A transaction-pooling PgBouncer needs 1.21+.
             "prepare_threshold": 5,
-            "server_side_binding": True,
+            "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", False),
         }
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
