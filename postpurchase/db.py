@@ -30,10 +30,7 @@ def _insert(objs: Sequence[M], returning: list[Field]) -> list[tuple]:
     [(sql, params)] = compiler.as_sql()
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for obj in objs:
-        obj._state.db = using
-    return rows
+        return cursor.fetchall()
 
 
 def create_unless_exists(obj: Model) -> bool:
@@ -43,7 +40,7 @@ def create_unless_exists(obj: Model) -> bool:
     if not rows:
         return False
     obj.pk = rows[0][0]
-    obj._state.adding = False
+    obj._state.adding, obj._state.db = False, router.db_for_write(type(obj), instance=obj)
     return True
 
 
@@ -60,6 +57,6 @@ def bulk_create_new(objs: Sequence[M], *, key: str) -> list[M]:
     for pk, value in _insert(objs, [meta.pk, key_field]):
         obj = by_key[value]
         obj.pk = pk
-        obj._state.adding = False
+        obj._state.adding, obj._state.db = False, router.db_for_write(type(obj), instance=obj)
         written.append(obj)
     return written

@@ -57,15 +57,18 @@ def webhook_ingest(
             webhook = _locked(InboundWebhook.objects.filter(provider=provider, store=store, event_id=event_id))
             if webhook.processed_at is not None:
                 return webhook, True
-            _handle(webhook)
+            webhook.attempts += 1
+            if _handle(webhook):
+                webhook.processed_at = timezone.now()
             webhook.save(update_fields=["processed_at", "attempts", "error"])
             return webhook, False
         webhook = InboundWebhook(
             pk=row[0], provider=provider, store=store, topic=topic, event_id=event_id, headers=headers, body=body
         )
-        webhook.received_at, webhook.processed_at, webhook.attempts, webhook.error = now, now, 0, ""
+        webhook.received_at, webhook.processed_at, webhook.attempts, webhook.error = now, now, 1, ""
         webhook._state.adding = False
         if not _handle(webhook):
+            webhook.processed_at = None
             webhook.save(update_fields=["processed_at", "error"])
         return webhook, False
 
@@ -83,24 +86,25 @@ def _locked(rows) -> InboundWebhook:
     return rows.select_for_update(of=("self",)).select_related("store").get()
 
 
+def _run_handler(webhook: InboundWebhook) -> None:
+    handler = handler_for(webhook.provider)
+    if handler is None:
+        raise LookupError(f"no handler for provider {webhook.provider!r}")
+    # The provider is the actor of what its webhook changes (the audit log).
+    with acting_as(Actor(ActorKind.WEBHOOK, f"{webhook.provider} {webhook.topic}".strip())):
+        handler(webhook)
+
+
 def _handle(webhook: InboundWebhook) -> bool:
-    """Run the handler in a savepoint; its outcome on `webhook` (not saved): processed, or the
-    failure, logged. Counts the attempt. Returns whether it succeeded."""
-    webhook.attempts += 1
+    """Run the provider's handler in a savepoint. A failure rolls back its writes only, is logged
+    and written on `webhook.error` (not saved); returns whether it succeeded."""
     try:
         with transaction.atomic():
-            handler = handler_for(webhook.provider)
-            if handler is None:
-                raise LookupError(f"no handler for provider {webhook.provider!r}")
-            # The provider is the actor of what its webhook changes (the audit log).
-            with acting_as(Actor(ActorKind.WEBHOOK, f"{webhook.provider} {webhook.topic}".strip())):
-                handler(webhook)
+            _run_handler(webhook)
     except Exception as exc:  # any handler failure is recorded, never lost
         logger.warning("webhook %s failed: %s", webhook.pk, exc, exc_info=True)
-        webhook.processed_at = None
         webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
         return False
-    webhook.processed_at = webhook.processed_at or timezone.now()
     webhook.error = ""
     return True
 
@@ -113,17 +117,14 @@ def webhook_process(*, webhook_id: int, force: bool = False) -> InboundWebhook:
     again later (an update can arrive before the order it updates). `force` re-runs a
     processed webhook: every handler is idempotent.
     """
+    # No savepoint (a carrier's tracking events are the hot path): a failure rolls the whole
+    # transaction back, and the attempt is then recorded on its own.
     try:
         with transaction.atomic():
             webhook = _locked(InboundWebhook.objects.filter(pk=webhook_id))
             if webhook.processed_at and not force:
                 return webhook
-            handler = handler_for(webhook.provider)
-            if handler is None:
-                raise LookupError(f"no handler for provider {webhook.provider!r}")
-            # The provider is the actor of what its webhook changes (the audit log).
-            with acting_as(Actor(ActorKind.WEBHOOK, f"{webhook.provider} {webhook.topic}".strip())):
-                handler(webhook)
+            _run_handler(webhook)
             webhook.processed_at = timezone.now()
             webhook.attempts += 1
             webhook.error = ""
