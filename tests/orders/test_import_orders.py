@@ -1,6 +1,8 @@
 """`import_orders` in our CSV layout: creating, updating and matching orders and customers; dry runs."""
 
+import gc
 import json
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -116,3 +118,16 @@ def test_dry_run_validates_and_reports_but_writes_nothing(store, tmp_path):
     assert status == 1
     assert Order.objects.count() == Customer.objects.count() == Product.objects.count() == 0
     assert DomainEvent.objects.count() == 0
+
+
+def test_an_import_leaves_the_process_collecting_and_switching_threads_as_before(store, tmp_path):
+    """The import tunes the garbage collector and the threads' switch interval for its own
+    duration: a worker process that ran one keeps collecting garbage as before."""
+    before = (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval())
+    path = write_csv(tmp_path / "orders.csv", [*our_order(1), *our_order(2)])
+
+    out, status = run_import(path)
+
+    assert status == 0, out
+    assert "created 2" in out
+    assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before
