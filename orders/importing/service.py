@@ -115,7 +115,8 @@ def _interpreter_for_bulk() -> Iterator[None]:
       batch (each statement, each COPY buffer); every time, the reader thread validating the next
       batch takes the lock, and by default the writer gets it back only after 5 ms. At 1 ms the
       critical path waits less: 40-41 s instead of 47 s.
-    Both are process-wide (an import runs alone in its worker process) and restored after.
+    Both are process-wide (the import runs as a command, in a process of its own) and restored
+    after (decision 0012).
     """
     threshold, interval = gc.get_threshold(), sys.getswitchinterval()
     was_frozen = gc.get_freeze_count() > 0
