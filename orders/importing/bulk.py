@@ -284,7 +284,7 @@ def _customers(store: Store, orders: list[Ready], now) -> dict[str, int]:
 
 def _orders_insert(store: Store, creates: list[Ready], customer_ids: dict[str, int], now) -> list[int]:
     order_ids = ids_reserve(Order, len(creates))
-    placed_now = moment_text(is_postgres())(now)
+    placed_now = moment_text(now, postgres=is_postgres())
     rows = [
         (
             order_id,
@@ -362,7 +362,7 @@ def _discounts_record(store: Store, plan: _Plan, order_ids: list[int], customer_
 
 def _events_record(store: Store, plan: _Plan, order_ids: list[int], customer_ids: dict[str, int], now) -> None:
     rows = []
-    at = moment_text(is_postgres())(now)
+    at = moment_text(now, postgres=is_postgres())
     for order_id, r in zip(order_ids, plan.creates, strict=True):
         rows.append((store.pk, order_id, customer_ids[r.data.email], events.ORDER_IMPORTED, r.imported, ACTOR, at))
     for u in plan.updates:

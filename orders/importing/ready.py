@@ -40,7 +40,6 @@ def dumped(values: dict) -> tuple:
 
 def order_ready(line: int, data: OrderInput, *, postgres: bool) -> Ready:
     values = data.order_values()
-    moment = moment_text(postgres)
     payload = {"number": data.number, "total": str(values["total"]), "currency": data.currency, "source": "import"}
     return Ready(
         line=line,
@@ -48,7 +47,7 @@ def order_ready(line: int, data: OrderInput, *, postgres: bool) -> Ready:
         values=values,
         dumped=dumped(values),
         imported=json_text(payload),
-        placed_at=None if data.placed_at is None else moment(data.placed_at),
-        cancelled_at=None if data.cancelled_at is None else moment(data.cancelled_at),
+        placed_at=None if data.placed_at is None else moment_text(data.placed_at, postgres=postgres),
+        cancelled_at=None if data.cancelled_at is None else moment_text(data.cancelled_at, postgres=postgres),
         customer=(data.phone, data.first_name, data.last_name, data.locale),
     )

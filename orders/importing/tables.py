@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from .texts import moment_text
+
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
@@ -180,8 +182,8 @@ def rows_insert(model: type[models.Model], fields: tuple[str, ...], rows: list[t
     extra = _defaults(cols)
     with connection.cursor() as cursor:
         if is_postgres():
-            # psycopg's own text for a datetime, made once for the batch (see texts.py).
-            extra = tuple(str(v) if isinstance(v, datetime) else v for v in extra)
+            # The batch's constant moments as text once, not a dumper lookup per row (texts.py).
+            extra = tuple(moment_text(v, postgres=True) if isinstance(v, datetime) else v for v in extra)
             # cursor.cursor is psycopg's own cursor, on the connection and transaction Django holds.
             with cursor.cursor.copy(f"COPY {cols.table} ({cols.names}) FROM STDIN") as copy:
                 write = copy.write_row

@@ -7,7 +7,6 @@ both add up, so they are made here once per value, in the same text.
 """
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,11 +32,7 @@ def json_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def _same(value: datetime) -> datetime:
-    return value
-
-
-def moment_text(postgres: bool) -> Callable[[datetime], datetime | str]:
-    """How to hand a datetime to tables.rows_insert: as psycopg's own text (str) for COPY on
+def moment_text(value: datetime, *, postgres: bool) -> datetime | str:
+    """A datetime as tables.rows_insert wants it: psycopg's own text (str) for COPY on
     PostgreSQL, where the column's type reads it; as is elsewhere (the driver converts it)."""
-    return str if postgres else _same
+    return str(value) if postgres else value
