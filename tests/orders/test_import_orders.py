@@ -5,6 +5,10 @@ import json
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
+
+import pytest
+from django.db import connection
 
 from orders import events
 from orders.models import Customer, DomainEvent, Order, OrderSource, Product, Shipment, ShipmentItem
@@ -131,3 +135,24 @@ def test_an_import_leaves_the_process_collecting_and_switching_threads_as_before
     assert status == 0, out
     assert "created 2" in out
     assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before
+
+
+@pytest.mark.postgres
+def test_each_order_gets_its_own_items_and_event_when_the_ids_reserved_have_gaps(store, tmp_path):
+    """The import reserves order ids from the table's sequence up front. When another writer
+    draws from the sequence meanwhile, the ids reserved are not one unbroken run (a larger
+    step makes that happen here); every line item and event must still land on its own order."""
+    rows = [row for n in range(5) for row in our_order(n, items=1 + n % 3)]
+    path = write_csv(tmp_path / "orders.csv", rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE orders_order ALTER COLUMN id SET INCREMENT BY 3")
+
+    out, status = run_import(path)
+
+    assert status == 0, out
+    ids = sorted(Order.objects.values_list("id", flat=True))
+    assert [b - a for a, b in pairwise(ids)] == [3, 3, 3, 3]
+    for order in Order.objects.prefetch_related("line_items"):
+        expected = [row["sku"] for row in rows if row["order_number"] == order.number]
+        assert sorted(item.sku for item in order.line_items.all()) == sorted(expected), order.number
+        assert list(DomainEvent.objects.filter(order=order).values_list("kind", flat=True)) == [events.ORDER_IMPORTED]
