@@ -18,7 +18,8 @@ from django.db.models.sql import InsertQuery
 M = TypeVar("M", bound=Model)
 
 
-def _insert(objs: Sequence[M], returning: list[Field]) -> list[tuple]:
+def _insert(objs: Sequence[M], returning: list[Field]) -> tuple[str, list[tuple]]:
+    """(the database written to, the `returning` values of the rows inserted)."""
     model = type(objs[0])
     meta = model._meta
     using = router.db_for_write(model, instance=objs[0])
@@ -30,17 +31,17 @@ def _insert(objs: Sequence[M], returning: list[Field]) -> list[tuple]:
     [(sql, params)] = compiler.as_sql()
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return using, cursor.fetchall()
 
 
 def create_unless_exists(obj: Model) -> bool:
     """INSERT `obj` unless a row with one of its unique values exists: True (and its pk set)
     when it was written; False, and `obj` unsaved, when another row holds its place."""
-    rows = _insert([obj], [obj._meta.pk])
+    using, rows = _insert([obj], [obj._meta.pk])
     if not rows:
         return False
     obj.pk = rows[0][0]
-    obj._state.adding, obj._state.db = False, router.db_for_write(type(obj), instance=obj)
+    obj._state.adding, obj._state.db = False, using
     return True
 
 
@@ -54,9 +55,10 @@ def bulk_create_new(objs: Sequence[M], *, key: str) -> list[M]:
     written = []
     key_field = meta.get_field(key)
     assert isinstance(key_field, Field)
-    for pk, value in _insert(objs, [meta.pk, key_field]):
+    using, rows = _insert(objs, [meta.pk, key_field])
+    for pk, value in rows:
         obj = by_key[value]
         obj.pk = pk
-        obj._state.adding, obj._state.db = False, router.db_for_write(type(obj), instance=obj)
+        obj._state.adding, obj._state.db = False, using
         written.append(obj)
     return written
